@@ -1,0 +1,216 @@
+"""Clocks: where "now" comes from and how a deadline is waited for.
+
+The real-time pipeline never calls ``time`` directly: it asks a clock. Two clocks exist:
+
+* :class:`WallClock` follows ``time.perf_counter`` and waits for deadlines precisely. A plain
+  ``time.sleep`` overshoots by tens of microseconds (the kernel's timer slack plus the wake-up),
+  so the clock sleeps coarsely until shortly before the deadline and spins for the last stretch.
+  The length of that stretch adapts to the overshoot actually measured on this machine, so the
+  clock is precise without burning a core on long time-steps.
+* :class:`SimulatedClock` jumps to each deadline instantly. Nothing sleeps, runs are
+  deterministic, and callbacks registered with :meth:`SimulatedClock.call_at` fire at their exact
+  simulated time, even when a caller sleeps past them. This is how a time-step's observation is
+  captured at its nominal time while the caller models a long inference with ``clock.sleep``.
+
+Code that is not handed a clock (such as the tutorial's drone created inside an interface)
+asks :func:`current_clock`, which returns the clock of the environment currently calling the
+interface, or a shared :class:`WallClock` outside of any environment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import ctypes
+import ctypes.util
+import heapq
+import itertools
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Protocol, runtime_checkable
+
+__all__ = [
+    "Clock",
+    "SimulatedClock",
+    "TimerHandle",
+    "WallClock",
+    "current_clock",
+    "use_clock",
+]
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """What the pipeline needs from a clock."""
+
+    simulated: bool
+    """True when time only advances through :meth:`sleep_until` (never on its own)."""
+
+    def now(self) -> float:
+        """Current time in seconds (an arbitrary but fixed origin)."""
+
+    def sleep_until(self, deadline: float) -> None:
+        """Return once ``now() >= deadline`` (immediately if the deadline has passed)."""
+
+    def sleep(self, duration: float) -> None:
+        """Spend ``duration`` seconds (e.g. modelled inference time)."""
+
+
+_PR_SET_TIMERSLACK = 29
+
+
+def _lower_timer_slack() -> None:
+    """Ask Linux for 1 ns of timer slack on the calling thread (the default is 50 us).
+
+    The slack lets the kernel coalesce wake-ups; it is the main part of ``time.sleep``'s
+    overshoot. It is a per-thread setting, so every thread that waits for deadlines calls this
+    once. Elsewhere (or if libc is not found) it does nothing.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_TIMERSLACK, 1, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - exotic libc
+        pass
+
+
+class WallClock:
+    """Real time, with deadlines met to within a few microseconds.
+
+    ``sleep_until`` sleeps until ``margin`` seconds before the deadline, then spins on
+    ``perf_counter``. The margin follows the largest recent sleep overshoot (decaying, so one
+    scheduler hiccup does not make the clock spin for long forever after), clamped to
+    ``[min_margin, max_margin]``.
+
+    Args:
+        min_margin: Shortest final stretch waited by spinning, in seconds.
+        max_margin: Longest final stretch waited by spinning, in seconds.
+    """
+
+    simulated = False
+
+    def __init__(self, min_margin: float = 20e-6, max_margin: float = 2e-3) -> None:
+        if not 0 <= min_margin <= max_margin:
+            raise ValueError(
+                f"WallClock needs 0 <= min_margin <= max_margin, got {min_margin!r}, {max_margin!r}"
+            )
+        self.min_margin = min_margin
+        self.max_margin = max_margin
+        self._overshoot = 100e-6  # decaying maximum of measured sleep overshoots
+        self._tuned = threading.local()
+
+    now = staticmethod(time.perf_counter)
+
+    @property
+    def margin(self) -> float:
+        """The final stretch currently waited by spinning, in seconds."""
+        return min(max(1.5 * self._overshoot + 10e-6, self.min_margin), self.max_margin)
+
+    def sleep_until(self, deadline: float) -> None:
+        perf_counter = time.perf_counter
+        remaining = deadline - perf_counter()
+        if remaining <= 0:
+            return
+        margin = self.margin
+        if remaining > margin:
+            if not getattr(self._tuned, "done", False):
+                _lower_timer_slack()
+                self._tuned.done = True
+            requested = remaining - margin
+            before = perf_counter()
+            time.sleep(requested)
+            overshoot = perf_counter() - before - requested
+            # decaying maximum: follows bad spells at once, forgets them over ~100 sleeps
+            self._overshoot = max(overshoot, self._overshoot * 0.98)
+        while perf_counter() < deadline:
+            pass
+
+    def sleep(self, duration: float) -> None:
+        self.sleep_until(time.perf_counter() + duration)
+
+    def __repr__(self) -> str:
+        return f"WallClock(margin={self.margin * 1e6:.0f}us)"
+
+
+class TimerHandle:
+    """A callback registered with :meth:`SimulatedClock.call_at`; ``cancel()`` disarms it."""
+
+    __slots__ = ("when", "callback", "cancelled")
+
+    def __init__(self, when: float, callback: Callable[[], object]) -> None:
+        self.when = when
+        self.callback = callback
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class SimulatedClock:
+    """Deterministic time that advances only when somebody waits.
+
+    ``sleep_until(t)`` fires, in time order, every callback due at or before ``t`` (with
+    ``now()`` equal to each callback's time while it runs) and then sets ``now()`` to ``t``.
+    Time never goes backwards: waiting for a past deadline returns at once.
+
+    It is not locked: one thread advances it at a time. Environments guarantee this by running
+    everything inline (or on their worker, while the caller waits) on this clock.
+
+    Args:
+        start: The initial value of ``now()``.
+    """
+
+    simulated = True
+
+    def __init__(self, start: float = 0.0) -> None:
+        self._now = float(start)
+        self._timers: list[tuple[float, int, TimerHandle]] = []
+        self._order = itertools.count()
+
+    def now(self) -> float:
+        return self._now
+
+    def call_at(self, when: float, callback: Callable[[], object]) -> TimerHandle:
+        """Run ``callback()`` when simulated time reaches ``when``."""
+        handle = TimerHandle(when, callback)
+        heapq.heappush(self._timers, (when, next(self._order), handle))
+        return handle
+
+    def sleep_until(self, deadline: float) -> None:
+        while self._timers and self._timers[0][0] <= deadline:
+            when, _, handle = heapq.heappop(self._timers)
+            if handle.cancelled:
+                continue
+            self._now = max(self._now, when)
+            handle.callback()
+        self._now = max(self._now, deadline)
+
+    def sleep(self, duration: float) -> None:
+        if duration < 0:
+            raise ValueError(f"cannot sleep a negative duration, got {duration!r}")
+        self.sleep_until(self._now + duration)
+
+    def __repr__(self) -> str:
+        return f"SimulatedClock(now={self._now:.6f})"
+
+
+_DEFAULT_WALL_CLOCK = WallClock()
+_current: contextvars.ContextVar[Clock] = contextvars.ContextVar("rtgym_nb_clock")
+
+
+def current_clock() -> Clock:
+    """The clock of the environment currently calling an interface, else a shared wall clock."""
+    return _current.get(_DEFAULT_WALL_CLOCK)
+
+
+@contextlib.contextmanager
+def use_clock(clock: Clock) -> Iterator[Clock]:
+    """Make ``clock`` what :func:`current_clock` returns inside the ``with`` block."""
+    token = _current.set(clock)
+    try:
+        yield clock
+    finally:
+        _current.reset(token)
