@@ -1,1 +1,53 @@
-"""rtgym_nb: real-time Gymnasium environments and the notebooks that teach them."""
+"""rtgym_nb: real-time Gymnasium environments, and the notebooks that teach them.
+
+A drop-in for rtgym 0.16: code written for ``rtgym`` runs with ``rtgym_nb`` in its imports.
+Importing this package registers the Gymnasium ids ``real-time-gym-v1`` (thread-per-step
+runner) and ``real-time-gym-ts-v1`` (persistent-thread runner).
+"""
+
+from gymnasium.envs.registration import register, registry
+
+from rtgym_nb.clock import SimulatedClock, WallClock, current_clock, use_clock
+from rtgym_nb.config import (
+    DEFAULT_CONFIG_DICT,
+    ConfigError,
+    ConfigTypeError,
+    RealTimeConfig,
+    make_config,
+)
+from rtgym_nb.drone import DummyRCDrone
+from rtgym_nb.env import RealTimeEnv, RealTimeEnvTS
+from rtgym_nb.errors import (
+    EnvClosedError,
+    EpisodeNotRunningError,
+    InterfaceHangError,
+    TimeStepTimeoutWarning,
+)
+from rtgym_nb.interface import RealTimeGymInterface
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_CONFIG_DICT",
+    "ConfigError",
+    "ConfigTypeError",
+    "DummyRCDrone",
+    "EnvClosedError",
+    "EpisodeNotRunningError",
+    "InterfaceHangError",
+    "RealTimeConfig",
+    "RealTimeEnv",
+    "RealTimeEnvTS",
+    "RealTimeGymInterface",
+    "SimulatedClock",
+    "TimeStepTimeoutWarning",
+    "WallClock",
+    "current_clock",
+    "make_config",
+    "use_clock",
+]
+
+for _id, _runner in (("real-time-gym-v1", "thread-per-step"),
+                     ("real-time-gym-ts-v1", "persistent-thread")):
+    if _id not in registry:  # rtgym itself may have registered it in the same process
+        register(id=_id, entry_point="rtgym_nb.env:RealTimeEnv", kwargs={"runner": _runner})

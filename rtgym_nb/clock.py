@@ -138,7 +138,7 @@ class WallClock:
 class TimerHandle:
     """A callback registered with :meth:`SimulatedClock.call_at`; ``cancel()`` disarms it."""
 
-    __slots__ = ("when", "callback", "cancelled")
+    __slots__ = ("callback", "cancelled", "when")
 
     def __init__(self, when: float, callback: Callable[[], object]) -> None:
         self.when = when

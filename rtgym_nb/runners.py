@@ -1,0 +1,267 @@
+"""Runners: *where* the time-step pipeline runs. The pipeline itself says *what* runs.
+
+Two runners, one per registered environment id:
+
+* :class:`ThreadPerStepRunner` (``real-time-gym-v1``). Everything runs on the caller's thread,
+  including the wait for the end of the time-step and the ``send_control`` that opens the next
+  one, so the action leaves as soon as the deadline passes. Only when the observation must be
+  captured *during* the time-step (``start_obs_capture < time_step_duration``) is a thread
+  started for that time-step, to capture while the caller computes its next action; it is
+  joined at the next call. With the capture at the end of the time-step (the usual case) no
+  thread is started at all.
+* :class:`PersistentThreadRunner` (``real-time-gym-ts-v1``). One worker thread owns the
+  interface for its whole life: it builds it and makes every call to it. The caller hands each
+  ``step()`` to the worker and waits for it; the worker waits for the end of the time-step,
+  sends the action immediately and only then releases the caller. Because the caller is
+  blocked (not holding the interpreter lock) while the worker meets the deadline, the action
+  goes out on time whatever the caller's Python does between steps.
+
+On a simulated clock both runners capture through a timer of the clock, fired at the exact
+capture time even if the caller sleeps past it, so trajectories are deterministic.
+
+Errors raised by the interface on any thread are re-raised on the caller's thread, with their
+original type and traceback, by the call that needs their result.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from rtgym_nb.clock import Clock, TimerHandle, use_clock
+from rtgym_nb.errors import InterfaceHangError
+from rtgym_nb.pipeline import Captured, Pipeline
+
+__all__ = ["RUNNERS", "PersistentThreadRunner", "Runner", "ThreadPerStepRunner", "make_runner"]
+
+T = TypeVar("T")
+
+
+class Runner:
+    """Runs jobs (functions touching the interface) on the caller's thread.
+
+    Subclasses change where jobs run (:meth:`call`) and how the capture of a started time-step
+    is arranged (:meth:`_arrange_capture`).
+
+    Args:
+        clock: The environment's clock.
+        hang_timeout: Seconds a background interface call may take before the caller is told.
+    """
+
+    kind = "inline"
+
+    def __init__(self, clock: Clock, hang_timeout: float = 10.0) -> None:
+        self.clock = clock
+        self.hang_timeout = hang_timeout
+        self.pipeline: Pipeline | None = None
+        self._timer: TimerHandle | None = None
+        self.closed = False
+
+    def attach(self, pipeline: Pipeline) -> None:
+        """Drive ``pipeline`` from now on."""
+        self.pipeline = pipeline
+        pipeline.on_start = self._arrange_capture
+
+    def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` where the interface lives and return its result (or raise)."""
+        with use_clock(self.clock):
+            return fn(*args)
+
+    def finish(self) -> Captured:
+        """Close the open time-step (capture, end) and return its observation."""
+        assert self.pipeline is not None
+        return self.pipeline.finish()
+
+    def _arrange_capture(self, pipeline: Pipeline) -> None:
+        if self.clock.simulated:
+            self._timer = self.clock.call_at(pipeline.schedule.obs, self._timer_capture)
+
+    def _timer_capture(self) -> None:
+        self._timer = None
+        pipeline = self.pipeline
+        if pipeline is not None and pipeline.pending_capture:
+            self.call(pipeline.capture_in_background)
+
+    def close(self) -> None:
+        """Stop every thread this runner started. Idempotent."""
+        self.closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def threads(self) -> list[threading.Thread]:
+        """Threads started by this runner that are still alive."""
+        return []
+
+
+class ThreadPerStepRunner(Runner):
+    """``real-time-gym-v1``: the caller's thread, plus a capture thread per time-step if needed."""
+
+    kind = "thread-per-step"
+
+    def __init__(self, clock: Clock, hang_timeout: float = 10.0) -> None:
+        super().__init__(clock, hang_timeout)
+        self._capture_thread: threading.Thread | None = None
+
+    def _arrange_capture(self, pipeline: Pipeline) -> None:
+        schedule = pipeline.schedule
+        if self.clock.simulated:
+            super()._arrange_capture(pipeline)
+        elif schedule.obs < schedule.end:
+            thread = threading.Thread(
+                target=self._capture, args=(pipeline,), name="rtgym_nb-capture", daemon=True
+            )
+            self._capture_thread = thread
+            thread.start()
+        # else: the capture falls at the end of the time-step, where the caller's own thread
+        # is waiting anyway (in finish()); no thread is needed.
+
+    def _capture(self, pipeline: Pipeline) -> None:
+        with use_clock(self.clock):
+            pipeline.capture_in_background()
+
+    def finish(self) -> Captured:
+        self._join_capture()
+        return super().finish()
+
+    def _join_capture(self) -> None:
+        thread = self._capture_thread
+        if thread is None:
+            return
+        pipeline = self.pipeline
+        assert pipeline is not None
+        wait = self.hang_timeout + max(0.0, pipeline.schedule.obs - self.clock.now())
+        thread.join(wait)
+        if thread.is_alive():
+            raise InterfaceHangError(
+                f"get_obs_rew_terminated_info() has not returned {wait:.1f} s after its capture "
+                f"time (hang_timeout={self.hang_timeout!r})"
+            )
+        self._capture_thread = None
+
+    def close(self) -> None:
+        super().close()
+        thread = self._capture_thread
+        if thread is not None:
+            thread.join(self.hang_timeout)
+            if not thread.is_alive():
+                self._capture_thread = None
+
+    def threads(self) -> list[threading.Thread]:
+        thread = self._capture_thread
+        return [thread] if thread is not None and thread.is_alive() else []
+
+
+class _Job:
+    """A function for the worker, and the slot its result or exception comes back in."""
+
+    __slots__ = ("args", "done", "error", "fn", "result")
+
+    def __init__(self, fn: Callable[..., Any], args: tuple) -> None:
+        self.fn = fn
+        self.args = args
+        self.done = threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.result = self.fn(*self.args)
+        except BaseException as exc:  # re-raised on the caller's thread
+            self.error = exc
+        finally:
+            self.done.set()
+
+
+_STOP = object()
+
+
+class PersistentThreadRunner(Runner):
+    """``real-time-gym-ts-v1``: one worker thread makes every interface call, construction included.
+
+    The worker serves jobs from a queue. While a time-step is open and its observation not yet
+    captured, it waits for the next job only until shortly before the capture time, then
+    captures precisely, so the capture happens on time even while the caller is busy.
+    """
+
+    kind = "persistent-thread"
+
+    def __init__(self, clock: Clock, hang_timeout: float = 10.0) -> None:
+        super().__init__(clock, hang_timeout)
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._worker = threading.Thread(target=self._serve, name="rtgym_nb-worker", daemon=True)
+        self._worker.start()
+
+    def _arrange_capture(self, pipeline: Pipeline) -> None:
+        if self.clock.simulated:
+            super()._arrange_capture(pipeline)
+        # else: the worker's loop captures (see _serve)
+
+    def call(self, fn: Callable[..., T], *args: Any) -> T:
+        if threading.current_thread() is self._worker:
+            return fn(*args)
+        if self.closed or not self._worker.is_alive():
+            raise RuntimeError("the environment's worker thread has stopped")
+        job = _Job(fn, args)
+        self._jobs.put(job)
+        wait = self.hang_timeout
+        pipeline = self.pipeline
+        if pipeline is not None and pipeline.running and not self.clock.simulated:
+            wait += max(0.0, pipeline.schedule.end - self.clock.now())
+        if not job.done.wait(wait):
+            raise InterfaceHangError(
+                f"the interface has not returned from {getattr(fn, '__name__', fn)!s} "
+                f"after {wait:.1f} s (hang_timeout={self.hang_timeout!r}); the worker is stuck "
+                "in your interface code"
+            )
+        if job.error is not None:
+            raise job.error
+        return job.result
+
+    def _serve(self) -> None:
+        with use_clock(self.clock):
+            jobs = self._jobs
+            clock = self.clock
+            while True:
+                pipeline = self.pipeline
+                if pipeline is not None and pipeline.pending_capture and not clock.simulated:
+                    # wake early enough to wait the last stretch precisely
+                    lead = pipeline.schedule.obs - clock.now() - 2 * getattr(clock, "margin", 0)
+                    try:
+                        job = jobs.get(timeout=lead) if lead > 0 else jobs.get_nowait()
+                    except queue.Empty:
+                        pipeline.capture_in_background()
+                        continue
+                else:
+                    job = jobs.get()
+                if job is _STOP:
+                    return
+                job.run()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        super().close()
+        self._jobs.put(_STOP)
+        if threading.current_thread() is not self._worker:
+            self._worker.join(self.hang_timeout)
+
+    def threads(self) -> list[threading.Thread]:
+        return [self._worker] if self._worker.is_alive() else []
+
+
+RUNNERS: dict[str, type[Runner]] = {
+    ThreadPerStepRunner.kind: ThreadPerStepRunner,
+    PersistentThreadRunner.kind: PersistentThreadRunner,
+}
+
+
+def make_runner(kind: str, clock: Clock, hang_timeout: float) -> Runner:
+    """The runner named ``kind`` (``"thread-per-step"`` or ``"persistent-thread"``)."""
+    try:
+        cls = RUNNERS[kind]
+    except KeyError:
+        raise ValueError(f"unknown runner {kind!r}; expected one of {sorted(RUNNERS)}") from None
+    return cls(clock, hang_timeout)

@@ -1,0 +1,145 @@
+"""Timing records: a bounded trace of every time-step, and rtgym's running-average benchmarks.
+
+The trace is what plots and benchmarks are drawn from: one row per time-step, with the time of
+every event that shaped it. It is a fixed-size ring buffer, so an environment left running for
+an hour in a notebook keeps constant memory (the newest ``capacity`` time-steps are kept).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+__all__ = ["BENCHMARK_KEYS", "FIELDS", "PolyakBenchmark", "TimingTrace"]
+
+FIELDS: tuple[str, ...] = (
+    "call",           # the env call (reset/step) that opened this time-step was entered
+    "joined",         # ... and had waited for the previous time-step to end
+    "send_start",     # send_control() was called
+    "send_end",       # send_control() returned
+    "nominal_start",  # the elastic schedule's start of this time-step
+    "nominal_obs",    # ... its capture time
+    "nominal_end",    # ... its end
+    "capture_start",  # get_obs_rew_terminated_info() was called
+    "capture_end",    # get_obs_rew_terminated_info() returned
+    "returned",       # the env call that opened this time-step returned to its caller
+    "timed_out",      # 1.0 if the elastic constraint broke (not after wait())
+    "from_reset",     # 1.0 if reset() opened this time-step
+)
+"""Columns of the trace; the first ten are times in seconds of the environment's clock."""
+
+_COLUMN = {name: i for i, name in enumerate(FIELDS)}
+
+BENCHMARK_KEYS: tuple[str, ...] = (
+    "time_step_duration",
+    "step_duration",
+    "join_duration",
+    "inference_duration",
+    "send_control_duration",
+    "get_obs_duration",
+)
+"""The six durations that rtgym 0.16's ``benchmarks()`` reports."""
+
+
+class TimingTrace:
+    """Timestamps of the last ``capacity`` time-steps.
+
+    The writer (the thread running the time-step) fills a row with :meth:`set`; readers take a
+    consistent copy with :meth:`arrays`. Rows are numbered from 0 for the first time-step ever;
+    ``total`` counts them all, ``len()`` those still kept.
+    """
+
+    def __init__(self, capacity: int = 20_000) -> None:
+        self.capacity = int(capacity)
+        self._data = np.full((self.capacity, len(FIELDS)), np.nan)
+        self.total = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return min(self.total, self.capacity)
+
+    def new_row(self) -> int:
+        """Open the next row (overwriting the oldest when full); return its number."""
+        with self._lock:
+            row = self.total
+            self._data[row % self.capacity].fill(np.nan)
+            self.total = row + 1
+        return row
+
+    def set(self, row: int, field: str, value: float) -> None:
+        self._data[row % self.capacity, _COLUMN[field]] = value
+
+    def get(self, row: int, field: str) -> float:
+        """One value (NaN if not recorded, or if the row was overwritten)."""
+        if row < self.total - self.capacity or row < 0 or row >= self.total:
+            return float("nan")
+        return float(self._data[row % self.capacity, _COLUMN[field]])
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.fill(np.nan)
+            self.total = 0
+
+    def arrays(self, last: int | None = None) -> dict[str, np.ndarray]:
+        """Chronological copies of every column (the ``last`` rows only, if given).
+
+        Also ``"step"``: the row numbers. Flags come back as booleans.
+        """
+        with self._lock:
+            n = len(self)
+            if last is not None:
+                n = min(n, int(last))
+            first = self.total - n
+            idx = np.arange(first, self.total)
+            rows = self._data[idx % self.capacity].copy()
+        out: dict[str, np.ndarray] = {"step": idx}
+        for name, col in _COLUMN.items():
+            out[name] = rows[:, col]
+        out["timed_out"] = out["timed_out"] == 1.0
+        out["from_reset"] = out["from_reset"] == 1.0
+        return out
+
+    def durations(self, last: int | None = None) -> dict[str, np.ndarray]:
+        """rtgym's six durations, one value per time-step, from the trace (NaN where undefined).
+
+        ``time_step_duration`` is the interval between two consecutive ``send_control`` calls;
+        ``inference_duration`` the time the caller spent between two env calls.
+        """
+        a = self.arrays(last)
+        nan = np.array([np.nan])
+        return {
+            "time_step_duration": np.diff(a["send_start"], prepend=nan),
+            "step_duration": a["returned"] - a["call"],
+            "join_duration": a["joined"] - a["call"],
+            "inference_duration": a["call"] - np.concatenate((nan, a["returned"][:-1])),
+            "send_control_duration": a["send_end"] - a["send_start"],
+            "get_obs_duration": a["capture_end"] - a["capture_start"],
+        }
+
+
+class PolyakBenchmark:
+    """rtgym's benchmark: for each duration, a running average and average absolute deviation.
+
+    With weight ``polyak`` for the newest sample: ``avg += polyak * (x - avg)`` and
+    ``dev += polyak * (|x - avg_old| - dev)``. The first sample sets the average.
+    """
+
+    def __init__(self, polyak: float = 0.1) -> None:
+        self.polyak = polyak
+        self._avg: dict[str, float | None] = dict.fromkeys(BENCHMARK_KEYS)
+        self._dev: dict[str, float] = dict.fromkeys(BENCHMARK_KEYS, 0.0)
+
+    def add(self, key: str, value: float) -> None:
+        if value != value:  # NaN: nothing measured
+            return
+        avg = self._avg[key]
+        if avg is None:
+            self._avg[key] = value
+            return
+        delta = value - avg
+        self._avg[key] = avg + self.polyak * delta
+        self._dev[key] += self.polyak * (abs(delta) - self._dev[key])
+
+    def as_dict(self) -> dict[str, tuple[float | None, float]]:
+        return {key: (self._avg[key], self._dev[key]) for key in BENCHMARK_KEYS}
