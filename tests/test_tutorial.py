@@ -55,7 +55,7 @@ def test_seeded_runs_are_identical(env_id):
             obs, _ = env.reset(seed=11)
             out = [np.concatenate(obs)]
             for _ in range(30):
-                obs, reward, *_ = env.step(proportional_controller(obs))
+                obs, *_ = env.step(proportional_controller(obs))
                 out.append(np.concatenate(obs))
             return np.array(out), env.unwrapped.trace.arrays()["capture_start"]
 
