@@ -92,12 +92,12 @@ class RealTimeEnv(gymnasium.Env):
         try:
             self.interface = self._runner.call(self._build_interface)
             inner_obs_space, action_space, default_action = self._runner.call(self._read_spaces)
-        except BaseException:
+            self._inner_observation_space = _check_observation_space(inner_obs_space)
+            self.action_space = action_space
+            self.default_action = self._check_action(default_action, "get_default_action()")
+        except BaseException:  # a failed construction must not leave the worker running
             self.close()
             raise
-        self._inner_observation_space = _check_observation_space(inner_obs_space)
-        self.action_space = action_space
-        self.default_action = self._check_action(default_action, "get_default_action()")
         self.act_in_obs = cfg.act_in_obs
         self.act_buf_len = cfg.act_buf_len
         self.reset_act_buf = cfg.reset_act_buf
