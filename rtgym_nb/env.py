@@ -66,6 +66,10 @@ class RealTimeEnv(gymnasium.Env):
         current_step: Time-steps since the last ``reset()``.
         running: An episode is running (``step()`` is allowed).
         timeouts: Number of time-steps that broke the elastic constraint.
+        warn_on_timeout: Warn (:class:`~rtgym_nb.errors.TimeStepTimeoutWarning`) when a
+            time-step times out (default True). Code that steps from a background thread, where
+            a warning would print into whatever notebook cell is active, sets it to False and
+            reads :attr:`timeouts` instead.
     """
 
     metadata: ClassVar[dict] = {"render_modes": ["human", "rgb_array"], "render_fps": 20}
@@ -112,6 +116,7 @@ class RealTimeEnv(gymnasium.Env):
         self._fill_action_buffer()
         self.current_step = 0
         self.running = False
+        self.warn_on_timeout = True
         self._ep_max_length = cfg.ep_max_length
         self.bench = PolyakBenchmark(cfg.benchmark_polyak)
         self._last_return: float | None = None
@@ -300,7 +305,7 @@ class RealTimeEnv(gymnasium.Env):
         row = self._pipeline.row
         if sent:
             self._pipeline.note_returned(now)
-        if timed_out:
+        if timed_out and self.warn_on_timeout:
             late = self.trace.get(row, "send_end") - self.trace.get(row - 1, "nominal_end")
             warnings.warn(
                 TimeStepTimeoutWarning(
