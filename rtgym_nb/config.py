@@ -36,13 +36,33 @@ __all__ = [
 ]
 
 
+_UNSET: Any = object()
+
+
 class ConfigError(ValueError):
     """A configuration entry is unknown or has a bad value. ``key`` and ``value`` say which."""
 
-    def __init__(self, key: str, value: Any, message: str) -> None:
-        self.key = key
-        self.value = value
+    def __init__(self, key: str, value: Any = _UNSET, message: str | None = None) -> None:
+        if value is _UNSET and message is None:
+            # Rebuilt from its text alone: gymnasium.make re-raises a TypeError raised by the env
+            # as ``type(e)(text) from e`` (and pickling calls ``type(e)(*e.args)``). ``key`` and
+            # ``value`` then come from the original error, the ``__cause__``.
+            self._key = self._value = _UNSET
+            super().__init__(key)
+            return
+        self._key = key
+        self._value = value
         super().__init__(f"config[{key!r}] = {_short_repr(value)}: {message}")
+
+    @property
+    def key(self) -> str | None:
+        """The offending configuration key."""
+        return getattr(self.__cause__, "key", None) if self._key is _UNSET else self._key
+
+    @property
+    def value(self) -> Any:
+        """The offending value."""
+        return getattr(self.__cause__, "value", None) if self._value is _UNSET else self._value
 
 
 class ConfigTypeError(ConfigError, TypeError):
