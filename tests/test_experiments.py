@@ -1,0 +1,183 @@
+"""Tests of rtgym_nb.experiments: the seeded runs behind notebooks 04-06.
+
+All on the simulated clock except the one marked ``wallclock``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rtgym_nb import experiments as ex
+
+DT = 0.05
+
+
+# ----------------------------------------------------------------------------- elastic clock
+
+
+def test_elastic_run_absorbs_late_steps_when_inference_fits_on_average():
+    arrays = ex.elastic_run(0.04, jitter=0.2)  # 32-48 ms: never late
+    assert int(arrays["timeouts"]) == 0
+    sends = np.diff(arrays["send_start"])
+    assert sends == pytest.approx(np.full(len(sends), DT))
+
+    arrays = ex.elastic_run(0.035, jitter=0.5)  # up to 52.5 ms: some steps late, caught up
+    assert int(arrays["timeouts"]) == 0
+    durations = np.diff(arrays["send_start"])
+    assert (durations > DT + 1e-9).any(), "some time-steps should run late"
+    # nominal starts stay on the grid: lateness is absorbed by the following step
+    assert np.diff(arrays["nominal_start"]) == pytest.approx(np.full(len(durations), DT))
+
+
+def test_elastic_run_breaks_when_inference_is_too_long():
+    arrays = ex.elastic_run(0.08)
+    assert int(arrays["timeouts"]) > 10
+    assert int(arrays["timeouts"]) == int(arrays["timed_out"].sum())
+    lateness = arrays["send_end"][1:] - arrays["nominal_end"][:-1]
+    # a time-step times out exactly when it starts one elasticity (1 time-step) late or more
+    assert ((lateness >= DT - 1e-12) == arrays["timed_out"][1:]).all()
+    more_elastic = ex.elastic_run(0.08, timeout_factor=3.0)
+    assert int(more_elastic["timeouts"]) < int(arrays["timeouts"])
+
+
+def test_elastic_run_is_deterministic_and_validates():
+    a, b = ex.elastic_run(0.05, seed=3), ex.elastic_run(0.05, seed=3)
+    for key in ("send_start", "capture_start", "timed_out", "inference"):
+        np.testing.assert_array_equal(a[key], b[key])
+    assert len(a["step"]) == 81 and np.isnan(a["inference"][0])
+    with pytest.raises(ValueError, match="inference_time"):
+        ex.elastic_run(-0.01)
+    with pytest.raises(ValueError, match="jitter"):
+        ex.elastic_run(0.01, jitter=2.0)
+
+
+# ----------------------------------------------------------------------------- reset transitions
+
+
+def sent_at_second_reset(run: ex.TransitionRun) -> list[float]:
+    return run.sent_during(run.resets()[1])
+
+
+def test_transition_defaults_send_the_default_action_and_refill_the_buffer():
+    run = ex.transition_run()
+    first, second = run.resets()
+    assert first.buffer == (0.0, 0.0)
+    assert sent_at_second_reset(run) == [0.0]
+    assert second.buffer == (0.0, 0.0)
+    last_step = run.steps(episode=0)[-1]
+    assert last_step.done and run.sent_during(last_step) == []  # a3 is never sent
+    # a2 stays applied from its send until the next reset sends a0
+    assert run.applied_at(second.start - 1e-6) == 2.0
+    assert run.applied_at(second.end + 1e-6) == 0.0
+    assert run.timeouts == 1  # the pause between episodes broke the elastic constraint
+
+
+def test_transition_keep_buffer_replaces_only_the_unsent_last_action():
+    run = ex.transition_run(reset_act_buf=False)
+    assert sent_at_second_reset(run) == [0.0]
+    assert run.resets()[1].buffer == (2.0, 0.0)
+
+
+def test_transition_last_act_on_reset_sends_the_episodes_last_action():
+    run = ex.transition_run(reset_act_buf=False, last_act_on_reset=True)
+    assert sent_at_second_reset(run) == [3.0]
+    assert run.resets()[1].buffer == run.steps(episode=0)[-1].buffer == (2.0, 3.0)
+
+
+def test_transition_set_default_action_matches_last_act_on_reset():
+    run = ex.transition_run(reset_act_buf=False, set_default_on_done=True)
+    assert sent_at_second_reset(run) == [3.0]
+    assert run.resets()[1].buffer == (2.0, 3.0)
+
+
+def test_transition_wait_on_done_pauses_without_timeout():
+    run = ex.transition_run(wait_on_done=True, wait_action=-1.0)
+    assert run.timeouts == 0
+    kinds = [e.kind for e in run.events if e.kind != "capture"]
+    # the episode's last step triggers wait(), which lands the device (-1) until reset()
+    first_wait = kinds.index("wait")
+    assert kinds[first_wait + 1] == "device" and kinds[first_wait + 2] == "reset"
+    second = run.resets()[1]
+    assert run.applied_at(second.start - 1e-6) == -1.0
+    segments = run.segments(until=1.0)
+    assert segments[-1][1] == 1.0 and {s[3] for s in segments} == {"send", "device"}
+
+
+def test_recording_interface_reset_action():
+    run = ex.transition_run(reset_action=7.0)
+    reset = run.resets()[1]
+    device = [e for e in run.events if e.kind == "device"]
+    assert [e.value for e in device] == [7.0, 7.0]
+    assert reset.start <= device[1].time <= reset.end
+
+
+# ----------------------------------------------------------------------------- delayed MDPs
+
+
+def test_predictive_controller_beats_the_proportional_one_at_default_delays():
+    proportional = ex.evaluate("proportional", episodes=10)
+    predictive = ex.evaluate("predictive", episodes=10)
+    assert predictive.success_rate >= 0.9
+    assert proportional.success_rate <= 0.3
+    assert predictive.success_rate - proportional.success_rate >= 0.6
+    assert predictive.time_to_target < 1.0
+
+
+def test_evaluate_accepts_a_callable_and_rejects_unknown_names():
+    stats = ex.evaluate(lambda obs: np.zeros(2, dtype=np.float32), episodes=2)
+    assert not stats.reached.any() and np.isnan(stats.time_to_target)
+    assert stats.steps.tolist() == [100, 100]
+    with pytest.raises(ValueError, match="unknown controller"):
+        ex.evaluate("bang-bang", episodes=1)
+
+
+def test_sweep_is_deterministic_and_shaped():
+    kwargs = {"delays": [(0.0, 0.01), (0.04, 0.08)], "buffer_lengths": [0, 3], "episodes": 4}
+    a, b = ex.sweep(**kwargs), ex.sweep(**kwargs)
+    for name in ("proportional", "predictive"):
+        assert a.success[name].shape == (2, 2)
+        np.testing.assert_array_equal(a.success[name], b.success[name])
+        np.testing.assert_array_equal(a.time_to_target[name], b.time_to_target[name])
+    # the proportional controller ignores the buffer: one value per delay range
+    assert (a.success["proportional"][:, 0] == a.success["proportional"][:, 1]).all()
+    # a buffer that covers the delays makes the long delays manageable
+    assert a.success["predictive"][1, 1] > a.success["predictive"][1, 0]
+    table = a.table("predictive")
+    assert "buf=3" in table and "delay  40- 80 ms" in table
+    assert "buf=0" in a.table("proportional", what="time")
+
+
+def test_predictability_grows_with_the_buffer_until_it_covers_the_delay():
+    result = ex.predictability(episodes=6)
+    r2 = result["r2"]
+    assert r2[0] == pytest.approx(0.0, abs=1e-12)  # nothing explained without actions
+    assert r2[1] < 0.05  # the newest action has not reached the drone yet
+    assert r2[3] > 0.7
+    assert np.all(np.diff(r2) > -1e-3)
+    # the fitted weights are how long each command moves the drone between observations
+    assert result["weights"].sum() == pytest.approx(DT, rel=0.15)
+
+
+# ----------------------------------------------------------------------------- wall clock
+
+
+@pytest.mark.wallclock
+def test_background_run_steps_in_real_time_and_reports_errors():
+    with ex.BackgroundRun(0.3, time_step=0.02) as run:
+        assert run.running
+        run.join(5.0)
+        arrays = run.arrays()
+    assert 10 <= run.steps <= 16
+    assert not run.running
+    assert run.env.unwrapped.threads() == []
+    periods = np.diff(arrays["send_start"])
+    assert np.median(periods) == pytest.approx(0.02, abs=0.002)
+
+    def broken(obs):
+        raise RuntimeError("policy failed")
+
+    run = ex.BackgroundRun(0.3, time_step=0.02, policy=broken).start()
+    with pytest.raises(RuntimeError, match="policy failed"):
+        run.join(5.0)
+    run.close()
