@@ -81,25 +81,42 @@ class WallClock:
     """Real time, with deadlines met to within a few microseconds.
 
     ``sleep_until`` sleeps until ``margin`` seconds before the deadline, then spins on
-    ``perf_counter``. The margin follows the largest recent sleep overshoot (decaying, so one
-    scheduler hiccup does not make the clock spin for long forever after), clamped to
-    ``[min_margin, max_margin]``.
+    ``perf_counter``. The margin is a running estimate of a high quantile (``quantile``, 90 %
+    by default) of the sleep overshoots measured on this machine, plus ``pad``, clamped to
+    ``[min_margin, max_margin]``. The estimate moves by a fixed step per sleep (up when the
+    sleep overshot it, down otherwise, in the ratio that makes it settle on the quantile), so a
+    single hiccup -- a preemption, or a wait for the interpreter lock -- raises it by a few
+    microseconds only, instead of making the clock spin for long afterwards.
 
     Args:
         min_margin: Shortest final stretch waited by spinning, in seconds.
         max_margin: Longest final stretch waited by spinning, in seconds.
+        quantile: Fraction of sleeps expected to wake up before ``deadline - pad``.
+        pad: Seconds added to the overshoot estimate.
     """
 
     simulated = False
 
-    def __init__(self, min_margin: float = 20e-6, max_margin: float = 2e-3) -> None:
+    def __init__(
+        self,
+        min_margin: float = 20e-6,
+        max_margin: float = 2e-3,
+        quantile: float = 0.9,
+        pad: float = 5e-6,
+    ) -> None:
         if not 0 <= min_margin <= max_margin:
             raise ValueError(
                 f"WallClock needs 0 <= min_margin <= max_margin, got {min_margin!r}, {max_margin!r}"
             )
+        if not 0 < quantile < 1:
+            raise ValueError(f"WallClock needs 0 < quantile < 1, got {quantile!r}")
         self.min_margin = min_margin
         self.max_margin = max_margin
-        self._overshoot = 100e-6  # decaying maximum of measured sleep overshoots
+        self.pad = pad
+        self._down = 0.5e-6  # step of the estimate after a sleep that overshot less than it
+        self._up = self._down * quantile / (1 - quantile)  # ... and after one that overshot more
+        self._estimate = 100e-6  # running estimate of the overshoot quantile
+        self._margin = self._clamp(self._estimate + pad)
         self._tuned = threading.local()
 
     now = staticmethod(time.perf_counter)
@@ -107,24 +124,29 @@ class WallClock:
     @property
     def margin(self) -> float:
         """The final stretch currently waited by spinning, in seconds."""
-        return min(max(1.5 * self._overshoot + 10e-6, self.min_margin), self.max_margin)
+        return self._margin
+
+    def _clamp(self, margin: float) -> float:
+        return min(max(margin, self.min_margin), self.max_margin)
 
     def sleep_until(self, deadline: float) -> None:
         perf_counter = time.perf_counter
-        remaining = deadline - perf_counter()
-        if remaining <= 0:
-            return
-        margin = self.margin
-        if remaining > margin:
+        margin = self._margin
+        wake = deadline - margin
+        remaining = wake - perf_counter()
+        if remaining > 0:
             if not getattr(self._tuned, "done", False):
                 _lower_timer_slack()
                 self._tuned.done = True
-            requested = remaining - margin
-            before = perf_counter()
-            time.sleep(requested)
-            overshoot = perf_counter() - before - requested
-            # decaying maximum: follows bad spells at once, forgets them over ~100 sleeps
-            self._overshoot = max(overshoot, self._overshoot * 0.98)
+            time.sleep(remaining)
+            overshoot = perf_counter() - wake
+            estimate = self._estimate
+            if overshoot > estimate:
+                estimate += self._up
+            elif estimate > self._down:
+                estimate -= self._down
+            self._estimate = estimate
+            self._margin = self._clamp(estimate + self.pad)
         while perf_counter() < deadline:
             pass
 
@@ -132,7 +154,7 @@ class WallClock:
         self.sleep_until(time.perf_counter() + duration)
 
     def __repr__(self) -> str:
-        return f"WallClock(margin={self.margin * 1e6:.0f}us)"
+        return f"WallClock(margin={self._margin * 1e6:.0f}us)"
 
 
 class TimerHandle:
