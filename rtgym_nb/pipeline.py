@@ -127,8 +127,10 @@ class Pipeline:
 
     def finish(self) -> Captured:
         """Close the open time-step: capture if still due, wait for its end; return the capture."""
-        self.capture()
-        self.running = False
+        try:
+            self.capture()
+        finally:
+            self.running = False  # even if the capture raised: the time-step is over either way
         error, self.error = self.error, None
         if error is not None:
             raise error
