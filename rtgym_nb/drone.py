@@ -393,7 +393,7 @@ class DummyRCDrone:
         if last is not None:
             if last < 0:
                 raise ValueError(f"last must be >= 0, got {last!r}")
-            rows = rows[len(rows) - last :] if last else []
+            rows = rows[max(len(rows) - last, 0) :] if last else []
         table = np.array(rows, dtype=np.float64).reshape(-1, 5)
         return DroneHistory(
             times=table[:, 0].copy(),
