@@ -274,12 +274,8 @@ class RealTimeEnv(gymnasium.Env):
             return obs, captured.reward, terminated, truncated, captured.info
 
     def _step_job(self, action, call_time, truncate) -> tuple[Captured, bool, bool, float]:
-        captured = self._runner.finish()
-        joined = self.clock.now()
-        if captured.terminated or truncate:
-            return captured, False, False, joined
-        timed_out = self._pipeline.start(action, call_time, joined, from_reset=False)
-        return captured, True, timed_out, joined
+        # finish the time-step and send the action, with nothing in between (Pipeline.step)
+        return self._runner.step(action, call_time, truncate)
 
     def _record_benchmarks(
         self, call_time: float, joined: float, captured: Captured, sent: bool

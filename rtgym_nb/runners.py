@@ -74,6 +74,12 @@ class Runner:
         assert self.pipeline is not None
         return self.pipeline.finish()
 
+    def step(self, action: Any, call_time: float, truncate: bool) -> tuple[Captured, bool, bool,
+                                                                           float]:
+        """:meth:`Pipeline.step`: close the open time-step, then send ``action`` (see there)."""
+        assert self.pipeline is not None
+        return self.pipeline.step(action, call_time, truncate)
+
     def _arrange_capture(self, pipeline: Pipeline) -> None:
         if self.clock.simulated:
             self._timer = self.clock.call_at(pipeline.schedule.obs, self._timer_capture)
@@ -126,6 +132,11 @@ class ThreadPerStepRunner(Runner):
         self._join_capture()
         return super().finish()
 
+    def step(self, action: Any, call_time: float, truncate: bool) -> tuple[Captured, bool, bool,
+                                                                           float]:
+        self._join_capture()
+        return super().step(action, call_time, truncate)
+
     def _join_capture(self) -> None:
         thread = self._capture_thread
         if thread is None:
@@ -155,14 +166,20 @@ class ThreadPerStepRunner(Runner):
 
 
 class _Job:
-    """A function for the worker, and the slot its result or exception comes back in."""
+    """A function for the worker, and the slot its result or exception comes back in.
+
+    Each calling thread reuses one job (no allocation per ``step()``); ``done`` is a plain lock,
+    held while the job is pending and released by the worker when it has run (cheaper to wait
+    on than an ``Event``).
+    """
 
     __slots__ = ("args", "done", "error", "fn", "result")
 
-    def __init__(self, fn: Callable[..., Any], args: tuple) -> None:
-        self.fn = fn
-        self.args = args
-        self.done = threading.Event()
+    def __init__(self) -> None:
+        self.fn: Callable[..., Any] | None = None
+        self.args: tuple = ()
+        self.done = threading.Lock()
+        self.done.acquire()
         self.result: Any = None
         self.error: BaseException | None = None
 
@@ -172,7 +189,7 @@ class _Job:
         except BaseException as exc:  # re-raised on the caller's thread
             self.error = exc
         finally:
-            self.done.set()
+            self.done.release()
 
 
 _STOP = object()
@@ -191,6 +208,7 @@ class PersistentThreadRunner(Runner):
     def __init__(self, clock: Clock, hang_timeout: float = 10.0) -> None:
         super().__init__(clock, hang_timeout)
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._local = threading.local()  # each calling thread's reusable _Job
         self._worker = threading.Thread(target=self._serve, name="rtgym_nb-worker", daemon=True)
         self._worker.start()
 
@@ -204,21 +222,34 @@ class PersistentThreadRunner(Runner):
             return fn(*args)
         if self.closed or not self._worker.is_alive():
             raise RuntimeError("the environment's worker thread has stopped")
-        job = _Job(fn, args)
+        job = getattr(self._local, "job", None)
+        if job is None:
+            job = self._local.job = _Job()
+        job.fn = fn
+        job.args = args
         self._jobs.put(job)
         wait = self.hang_timeout
         pipeline = self.pipeline
         if pipeline is not None and pipeline.running and not self.clock.simulated:
             wait += max(0.0, pipeline.schedule.end - self.clock.now())
-        if not job.done.wait(wait):
+        done = False
+        try:
+            done = job.done.acquire(True, wait)
+        finally:  # timed out or interrupted (KeyboardInterrupt): the worker may still run this
+            if not done:  # job and release it later, so it is never reused
+                self._local.job = None
+        if not done:
             raise InterfaceHangError(
                 f"the interface has not returned from {getattr(fn, '__name__', fn)!s} "
                 f"after {wait:.1f} s (hang_timeout={self.hang_timeout!r}); the worker is stuck "
                 "in your interface code"
             )
-        if job.error is not None:
-            raise job.error
-        return job.result
+        result, error = job.result, job.error
+        job.fn = job.result = job.error = None  # keep no references between calls
+        job.args = ()
+        if error is not None:
+            raise error
+        return result
 
     def _serve(self) -> None:
         with use_clock(self.clock):

@@ -30,6 +30,7 @@ FIELDS: tuple[str, ...] = (
 """Columns of the trace; the first ten are times in seconds of the environment's clock."""
 
 _COLUMN = {name: i for i, name in enumerate(FIELDS)}
+_NAN = float("nan")
 
 BENCHMARK_KEYS: tuple[str, ...] = (
     "time_step_duration",
@@ -64,6 +65,31 @@ class TimingTrace:
         with self._lock:
             row = self.total
             self._data[row % self.capacity].fill(np.nan)
+            self.total = row + 1
+        return row
+
+    def open_row(
+        self,
+        call: float,
+        joined: float,
+        send_start: float,
+        send_end: float,
+        nominal_start: float,
+        nominal_obs: float,
+        nominal_end: float,
+        timed_out: bool,
+        from_reset: bool,
+    ) -> int:
+        """:meth:`new_row` and every field known when a time-step opens, in one write.
+
+        (The pipeline calls this once per time-step: one row assignment costs a fraction of
+        nine :meth:`set` calls.) The capture times and ``returned`` are left NaN.
+        """
+        values = (call, joined, send_start, send_end, nominal_start, nominal_obs, nominal_end,
+                  _NAN, _NAN, _NAN, 1.0 if timed_out else 0.0, 1.0 if from_reset else 0.0)
+        with self._lock:
+            row = self.total
+            self._data[row % self.capacity] = values
             self.total = row + 1
         return row
 
