@@ -1,0 +1,1051 @@
+"""Widgets that run real-time loops: the dashboard's :class:`ControlPanel` and the :class:`DronePad`.
+
+Both follow the same rules, learnt the hard way in Jupyter:
+
+* **The loop runs in a background thread.** Widget callbacks (sliders, buttons) only record new
+  values; the loop reads them between time-steps. A loop run inside a button callback would
+  freeze every other widget (and in Voila nothing would update at all).
+* **Drawing has its own thread,** at a modest rate (``plot_hz``). The loop only appends numbers
+  to lists; it never waits for matplotlib. Drawing still competes for the interpreter, so its
+  cost is measured by :func:`measure_live_plot_cost`.
+* **Workers never print.** Output from a background thread lands in whatever notebook cell
+  happens to be active, so errors are shown in the widget itself (and kept in
+  ``results.error``), and the environment's timeout warnings are counted instead of issued.
+* **Stop really stops.** :meth:`ControlPanel.stop` returns once the loop has ended (within one
+  time-step), the environment is closed and both threads are joined.
+* **One live loop per kernel.** Building a new panel or pad (for instance by re-running its
+  cell) stops the loops of the previous ones, and starting a loop stops any other; loops never
+  stack up.
+
+CSS classes (stable, for browser tests): the panel ``rtgym-panel``; its buttons ``rtgym-run``
+and ``rtgym-stop``; the time-step slider ``rtgym-time-step`` (milliseconds); the status label
+``rtgym-status``; the figure boxes ``rtgym-arena`` and ``rtgym-reward``; the benchmarks table
+``rtgym-benchmarks``; the error box ``rtgym-message``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import math
+import threading
+import time
+import weakref
+from collections import deque
+from typing import Any
+
+import gymnasium
+import ipywidgets as widgets
+import numpy as np
+
+import rtgym_nb  # noqa: F401  (registers the environment ids)
+from rtgym_nb.clock import WallClock
+from rtgym_nb.drone import DummyRCDrone
+from rtgym_nb.timing import BENCHMARK_KEYS
+from rtgym_nb.tutorial import (
+    SUCCESS_RADIUS,
+    TARGET_RANGE,
+    DroneInterface,
+    proportional_controller,
+    tutorial_config,
+)
+from rtgym_nb.viz.arena import AgeHistogram, ArenaPlot, RewardCurve, drone_summary
+
+__all__ = [
+    "SETTINGS",
+    "ControlPanel",
+    "DronePad",
+    "LivePlotCost",
+    "RunResults",
+    "live_threads",
+    "measure_live_plot_cost",
+    "stop_all",
+]
+
+SETTINGS: dict[str, Any] = {
+    "time_step_duration": 0.05,
+    "start_obs_capture": None,
+    "time_step_timeout_factor": 1.0,
+    "act_buf_len": 4,
+    "ep_max_length": 100,
+    "reset_act_buf": False,
+    "clock": "wall",
+    "env_id": "real-time-gym-v1",
+    "gain": 20.0,
+    "inference_time": 0.0,
+    "episodes": 0,
+    "seed": None,
+    "pace": True,
+    "live_plot": True,
+}
+"""What a :class:`ControlPanel` can be set to, with the defaults (the tutorial's settings).
+
+Times are in seconds. ``start_obs_capture`` None means "at the end of the time-step" (it
+follows the time-step slider as a fraction of it). ``gain`` is the proportional controller's;
+``inference_time`` is spent on the environment's clock before each ``step()`` (the modelled
+duration of a policy). ``episodes`` 0 means "until Stop". ``seed`` seeds the first reset (None:
+not reproducible). ``pace`` slows a background run on the simulated clock down to real time, so
+it can be watched; blocking runs never wait. ``live_plot`` False keeps the figures still while
+the loop runs (they are drawn once at the end).
+"""
+
+_LIVE_SETTINGS = frozenset({
+    "time_step_duration", "start_obs_capture", "time_step_timeout_factor", "ep_max_length",
+    "gain", "inference_time", "pace", "live_plot",
+})
+"""Settings a running loop picks up from its next time-step; the others apply at the next Run."""
+
+_LIVE: weakref.WeakSet = weakref.WeakSet()
+"""Every panel and pad built in this process: the "one live loop per kernel" registry."""
+_LIVE_LOCK = threading.Lock()
+
+
+def stop_all(*, besides: Any = None) -> None:
+    """Stop the loop of every panel and pad (except ``besides``)."""
+    with _LIVE_LOCK:
+        owners = [owner for owner in _LIVE if owner is not besides]
+    for owner in owners:
+        owner.stop()
+
+
+def live_threads() -> list[threading.Thread]:
+    """Threads started by rtgym_nb (environments, panels, pads) that are still alive."""
+    return [t for t in threading.enumerate() if t.name.startswith("rtgym_nb")]
+
+
+# ------------------------------------------------------------------------------------------
+# results
+
+
+@dataclasses.dataclass
+class RunResults:
+    """What one run of a :class:`ControlPanel` did (updated live while it runs).
+
+    Attributes:
+        settings: The settings the run started with.
+        episodes: One dict per finished episode: ``steps``, ``return``, ``outcome``
+            (``"reached"`` or ``"truncated"``), ``final_distance``, ``timeouts``.
+        steps: Time-steps taken, including those of an episode cut short by Stop.
+        episode: Index of the episode running (or last run).
+        timeouts: Time-steps that broke the elastic constraint.
+        benchmarks: rtgym's benchmarks ``{name: (average, average deviation)}`` in seconds.
+        trace: The environment's timing trace (:meth:`~rtgym_nb.timing.TimingTrace.arrays`),
+            taken when the run ended.
+        running: The loop has not ended yet.
+        stopped: The run was ended by :meth:`ControlPanel.stop` (not by finishing its episodes).
+        error: The exception that ended the run, if any.
+        wall_time: Seconds of real time the run took.
+        sim_time: Seconds of the environment's clock the run took.
+    """
+
+    settings: dict
+    episodes: list = dataclasses.field(default_factory=list)
+    steps: int = 0
+    episode: int = 0
+    timeouts: int = 0
+    benchmarks: dict = dataclasses.field(default_factory=dict)
+    trace: dict | None = None
+    running: bool = True
+    stopped: bool = False
+    error: BaseException | None = None
+    wall_time: float = 0.0
+    sim_time: float = 0.0
+
+    @property
+    def returns(self) -> list[float]:
+        """The return of every finished episode."""
+        return [episode["return"] for episode in self.episodes]
+
+
+class _Run:
+    """The state one run shares between its loop, its drawing timer and the widgets."""
+
+    def __init__(self, settings: dict, overrides: dict, limit: int) -> None:
+        self.overrides = overrides
+        self.limit = limit
+        self.results = RunResults(settings={**settings, **overrides})
+        self.stop_event = threading.Event()
+        self.done = threading.Event()
+        self.lock = threading.Lock()
+        self.env: Any = None  # the unwrapped environment, once built
+        self.rewards: list[float] = []
+        self.previous: list[float] = []
+        self.threads: list[threading.Thread] = []
+
+
+# ------------------------------------------------------------------------------------------
+# the shared machinery of panels and pads
+
+
+class _LoopHost:
+    """A loop thread, a drawing thread, and the "one live loop per kernel" rule."""
+
+    _loop_thread_name = "rtgym_nb-loop"
+    _draw_thread_name = "rtgym_nb-draw"
+
+    def _register(self) -> None:
+        stop_all()  # a new panel or pad (e.g. a re-run cell) ends every other loop
+        with _LIVE_LOCK:
+            _LIVE.add(self)
+
+    def _start_threads(self, loop: Any, draw: Any, *args: Any) -> list[threading.Thread]:
+        threads = [
+            threading.Thread(target=loop, args=args, name=self._loop_thread_name, daemon=True),
+            threading.Thread(target=draw, args=args, name=self._draw_thread_name, daemon=True),
+        ]
+        for thread in threads:
+            thread.start()
+        return threads
+
+    @staticmethod
+    def _join(threads: list[threading.Thread], timeout: float) -> bool:
+        """Join ``threads`` (skipping the calling one); True if none is left alive."""
+        deadline = time.monotonic() + timeout
+        current = threading.current_thread()
+        for thread in threads:
+            if thread is not current:
+                thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(t.is_alive() for t in threads if t is not current)
+
+
+def _classed(widget: Any, *classes: str) -> Any:
+    for name in classes:
+        widget.add_class(name)
+    return widget
+
+
+def _close_tree(widget: Any) -> None:
+    for child in getattr(widget, "children", ()):
+        _close_tree(child)
+    widget.close()
+
+
+def _close_parts(owner: Any, figures: tuple[str, ...]) -> None:
+    """Close an owner's figures and child widgets (tolerates a half-built owner)."""
+    for name in figures:
+        figure = getattr(owner, name, None)
+        if figure is not None:
+            figure.close()
+    for child in list(getattr(owner, "children", ())):
+        _close_tree(child)
+
+
+# ------------------------------------------------------------------------------------------
+# the control panel
+
+
+class ControlPanel(_LoopHost, widgets.VBox):
+    """The dashboard: configure the tutorial's drone environment, run it, watch it.
+
+    The environment is the tutorial's (:class:`~rtgym_nb.tutorial.DroneInterface`) driven by
+    :func:`~rtgym_nb.tutorial.proportional_controller`. Settings marked *live* in the panel
+    (time-step, capture, elasticity, episode length, gain, inference time) reach a running loop
+    from its next time-step, through the environment's setters; the others (action buffer,
+    clock, environment id) apply at the next Run.
+
+    The panel is an ``ipywidgets.VBox``: display it, or put it in another box.
+
+    Args:
+        config: Optional configuration dict (e.g. from :func:`~rtgym_nb.tutorial.tutorial_config`)
+            whose values initialise the controls; its interface must be ``DroneInterface`` (or
+            a subclass), and its ``interface_kwargs`` are kept.
+        plot_hz: How often the drawing thread refreshes the status, table and figures.
+        **defaults: Initial values of any of :data:`SETTINGS` (they win over ``config``).
+
+    Attributes:
+        controls: The input widgets, by setting name.
+        results: The :class:`RunResults` of the latest run (None before the first).
+    """
+
+    _loop_thread_name = "rtgym_nb-panel-loop"
+    _draw_thread_name = "rtgym_nb-panel-draw"
+
+    def __init__(self, config: dict | None = None, *, plot_hz: float = 4.0,
+                 **defaults: Any) -> None:
+        settings = dict(SETTINGS)
+        self._interface_kwargs: dict = {}
+        if config is not None:
+            settings.update(self._from_config(config))
+        unknown = sorted(set(defaults) - set(SETTINGS))
+        if unknown:
+            raise TypeError(f"unknown setting(s) {unknown}; known: {sorted(SETTINGS)}")
+        settings.update(defaults)
+        if not plot_hz > 0:
+            raise ValueError(f"plot_hz must be > 0, got {plot_hz!r}")
+        self.plot_hz = float(plot_hz)
+        self._settings = self._checked(settings)
+        self._run: _Run | None = None
+        self._shown_run: _Run | None = None
+        self._build_widgets()
+        super().__init__(children=self._layout())
+        self.add_class("rtgym-panel")
+        self._register()
+        self._show_idle()
+
+    # -- settings ---------------------------------------------------------------------------
+
+    def _from_config(self, config: dict) -> dict:
+        interface = config.get("interface", DroneInterface)
+        if not (isinstance(interface, type) and issubclass(interface, DroneInterface)):
+            raise ValueError(
+                f"the panel drives the tutorial's DroneInterface; config['interface'] is "
+                f"{interface!r}"
+            )
+        self._interface_kwargs = dict(config.get("interface_kwargs") or {})
+        values = {key: config[key] for key in SETTINGS if key in config}
+        clock = config.get("clock")
+        if clock is not None and not isinstance(clock, str):
+            values["clock"] = "simulated" if getattr(clock, "simulated", False) else "wall"
+        if values.get("ep_max_length") == math.inf:
+            values.pop("ep_max_length")
+        return values
+
+    @staticmethod
+    def _checked(settings: dict) -> dict:
+        dt = float(settings["time_step_duration"])
+        if not dt > 0:
+            raise ValueError(f"time_step_duration must be > 0, got {dt!r}")
+        capture = settings["start_obs_capture"]
+        fraction = 1.0 if capture is None else float(capture) / dt
+        if not 0.0 <= fraction <= 1.0 + 1e-9:
+            raise ValueError(f"start_obs_capture must be within [0, {dt}], got {capture!r}")
+        if settings["clock"] not in ("wall", "simulated"):
+            raise ValueError(f'clock must be "wall" or "simulated", got {settings["clock"]!r}')
+        checked = dict(settings)
+        checked["time_step_duration"] = dt
+        checked["capture_fraction"] = min(fraction, 1.0)
+        return checked
+
+    def settings(self) -> dict:
+        """The current value of every setting (as the controls show them)."""
+        values = {key: self._settings[key] for key in SETTINGS}
+        fraction = self._settings["capture_fraction"]
+        values["start_obs_capture"] = fraction * values["time_step_duration"]
+        return values
+
+    def _run_settings(self, run: _Run) -> dict:
+        values = self.settings()
+        if "time_step_duration" in run.overrides and "start_obs_capture" not in run.overrides:
+            values["start_obs_capture"] = (self._settings["capture_fraction"]
+                                           * run.overrides["time_step_duration"])
+        values.update(run.overrides)
+        if values["start_obs_capture"] is None:
+            values["start_obs_capture"] = values["time_step_duration"]
+        return values
+
+    def _on_change(self, key: str, scale: float = 1.0) -> Any:
+        def record(change: dict) -> None:  # widget callbacks only record the new value
+            value = change["new"]
+            self._settings[key] = value * scale if scale != 1.0 else value
+            if key == "live_plot" and value and self._run is not None:
+                self._shown_run = None  # redraw the figures at the next refresh
+        return record
+
+    # -- widgets ----------------------------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        s = self._settings
+        style = {"description_width": "150px"}
+        wide = widgets.Layout(width="380px")
+
+        def slider(cls: Any, key: str, description: str, value: Any, scale: float = 1.0,
+                   **kwargs: Any) -> Any:
+            widget = cls(value=value, description=description, style=style, layout=wide,
+                         continuous_update=False, **kwargs)
+            widget.observe(self._on_change(key, scale), names="value")
+            return widget
+
+        c = self.controls = {}
+        c["time_step_duration"] = _classed(slider(
+            widgets.FloatSlider, "time_step_duration", "time-step (ms)",
+            s["time_step_duration"] * 1e3, 1e-3, min=5.0, max=200.0, step=5.0,
+            readout_format=".0f"), "rtgym-time-step")
+        c["start_obs_capture"] = slider(
+            widgets.FloatSlider, "capture_fraction", "capture at (× time-step)",
+            s["capture_fraction"], min=0.0, max=1.0, step=0.05, readout_format=".2f")
+        c["time_step_timeout_factor"] = slider(
+            widgets.FloatSlider, "time_step_timeout_factor", "elasticity (time-steps)",
+            s["time_step_timeout_factor"], min=0.1, max=3.0, step=0.1, readout_format=".1f")
+        c["ep_max_length"] = slider(
+            widgets.IntSlider, "ep_max_length", "ep_max_length", int(s["ep_max_length"]),
+            min=10, max=1000, step=10)
+        c["gain"] = slider(widgets.FloatSlider, "gain", "controller gain", s["gain"],
+                           min=0.0, max=40.0, step=1.0, readout_format=".0f")
+        c["inference_time"] = slider(
+            widgets.FloatSlider, "inference_time", "inference time (ms)",
+            s["inference_time"] * 1e3, 1e-3, min=0.0, max=150.0, step=5.0, readout_format=".0f")
+        c["act_buf_len"] = slider(widgets.IntSlider, "act_buf_len", "act_buf_len",
+                                  s["act_buf_len"], min=0, max=10)
+        c["reset_act_buf"] = widgets.Checkbox(value=s["reset_act_buf"],
+                                              description="reset_act_buf", indent=False)
+        c["reset_act_buf"].observe(self._on_change("reset_act_buf"), names="value")
+        c["clock"] = widgets.ToggleButtons(options=["wall", "simulated"], value=s["clock"],
+                                           description="clock", style={"button_width": "90px"})
+        c["clock"].observe(self._on_change("clock"), names="value")
+        c["env_id"] = widgets.Dropdown(options=["real-time-gym-v1", "real-time-gym-ts-v1"],
+                                       value=s["env_id"], description="environment",
+                                       style=style, layout=wide)
+        c["env_id"].observe(self._on_change("env_id"), names="value")
+        c["episodes"] = widgets.BoundedIntText(value=s["episodes"], min=0, max=100_000,
+                                               description="episodes (0: until Stop)",
+                                               style=style, layout=widgets.Layout(width="260px"))
+        c["episodes"].observe(self._on_change("episodes"), names="value")
+        c["pace"] = widgets.Checkbox(value=s["pace"], description="pace simulated runs",
+                                     indent=False)
+        c["pace"].observe(self._on_change("pace"), names="value")
+        c["live_plot"] = widgets.Checkbox(value=s["live_plot"], description="live plot",
+                                          indent=False)
+        c["live_plot"].observe(self._on_change("live_plot"), names="value")
+
+        self.run_button = _classed(widgets.Button(description="Run", button_style="success",
+                                                  icon="play"), "rtgym-run")
+        self.stop_button = _classed(widgets.Button(description="Stop", button_style="danger",
+                                                   icon="stop", disabled=True), "rtgym-stop")
+        self.run_button.on_click(lambda _: self._clicked_run())
+        self.stop_button.on_click(lambda _: self.stop())
+        self.status = _classed(widgets.Label(value="idle"), "rtgym-status")
+        self.message = _classed(widgets.HTML(value=""), "rtgym-message")
+        self.benchmarks = _classed(widgets.HTML(value=""), "rtgym-benchmarks")
+
+        self.arena = ArenaPlot(title="arena (true, observed, target)")
+        self.reward_curve = RewardCurve(ep_max_length=int(s["ep_max_length"]))
+        self.arena_box = _classed(widgets.Box([self.arena.widget]), "rtgym-arena")
+        self.reward_box = _classed(widgets.Box([self.reward_curve.widget]), "rtgym-reward")
+
+    def _layout(self) -> list:
+        c = self.controls
+        heading = widgets.HTML
+        live = widgets.VBox([
+            heading("<b>live</b> <i>(a running loop picks these up)</i>"),
+            c["time_step_duration"], c["start_obs_capture"], c["time_step_timeout_factor"],
+            c["ep_max_length"], c["gain"], c["inference_time"],
+        ])
+        at_run = widgets.VBox([
+            heading("<b>at the next Run</b>"),
+            c["act_buf_len"], c["reset_act_buf"], c["clock"], c["env_id"],
+        ])
+        buttons = widgets.HBox([self.run_button, self.stop_button, c["episodes"]])
+        options = widgets.HBox([c["live_plot"], c["pace"]])
+        controls = widgets.VBox([live, at_run, buttons, options, self.status, self.message],
+                                layout=widgets.Layout(min_width="400px"))
+        figures = widgets.VBox([self.arena_box, self.reward_box])
+        return [widgets.HBox([controls, figures]), self.benchmarks]
+
+    # -- public API -------------------------------------------------------------------------
+
+    @property
+    def results(self) -> RunResults | None:
+        return None if self._run is None else self._run.results
+
+    @property
+    def running(self) -> bool:
+        """A loop is running (started and not yet ended)."""
+        run = self._run
+        return run is not None and not run.done.is_set()
+
+    def run(self, episodes: int | None = None, block: bool = False,
+            **overrides: Any) -> RunResults:
+        """Start a run: build the environment, fly episodes, close the environment.
+
+        Any other loop (of this or another panel or pad) is stopped first.
+
+        Args:
+            episodes: How many episodes; None takes the panel's "episodes" control (0 there:
+                until :meth:`stop`).
+            block: False (the Run button): run in a background thread and return at once.
+                True: run in the calling thread and return when done (for scripts, tests and
+                nbval); the display is refreshed once at the end and an error is re-raised.
+            **overrides: Settings for this run only (any of :data:`SETTINGS`); the controls keep
+                their values.
+
+        Returns:
+            The run's :class:`RunResults` (filled in live for a background run).
+        """
+        unknown = sorted(set(overrides) - set(SETTINGS))
+        if unknown:
+            raise TypeError(f"unknown setting(s) {unknown}; known: {sorted(SETTINGS)}")
+        limit = self._settings["episodes"] if episodes is None else episodes
+        if not isinstance(limit, (int, np.integer)) or isinstance(limit, bool) or limit < 0:
+            raise ValueError(f"episodes must be an integer >= 0, got {limit!r}")
+        if block and limit == 0:
+            raise ValueError("a blocking run needs a number of episodes (episodes >= 1)")
+        stop_all()
+        self.stop()
+        run = _Run(self.settings(), overrides, int(limit))
+        run.results.settings = self._run_settings(run)
+        self._run = run
+        self._shown_run = None
+        self.message.value = ""
+        self._set_buttons(running=True)
+        if block:
+            try:
+                self._loop(run)
+            finally:
+                self._refresh(run, final=True)
+                self._set_buttons(running=False)
+            if run.results.error is not None:
+                raise run.results.error
+            return run.results
+        run.threads = self._start_threads(self._loop, self._draw_loop, run)
+        return run.results
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the running loop, if any, and return once it has ended.
+
+        The loop ends within one time-step (plus the modelled inference time), the
+        environment is closed, and the loop and drawing threads are joined.
+        """
+        run = getattr(self, "_run", None)  # (also called by Widget.__del__ after a failed init)
+        if run is None:
+            return
+        run.stop_event.set()
+        if not self._join(run.threads, timeout):  # pragma: no cover - a hung interface
+            self.message.value = (
+                "<span style='color:#b00'>the loop did not stop within "
+                f"{timeout:g} s (is the interface stuck?)</span>")
+            return
+        if threading.current_thread() not in run.threads:
+            self._set_buttons(running=False)
+
+    def close(self) -> None:
+        """Stop, then close every widget of the panel (it disappears from the page)."""
+        self.stop()
+        with _LIVE_LOCK:
+            _LIVE.discard(self)
+        _close_parts(self, ("arena", "reward_curve"))
+        super().close()
+
+    # -- the loop (background thread, or the caller's with block=True) ----------------------
+
+    def _config(self, s: dict) -> dict:
+        overrides = {}
+        if self._interface_kwargs:
+            overrides["interface_kwargs"] = dict(self._interface_kwargs)
+        return tutorial_config(
+            clock=s["clock"],
+            time_step_duration=s["time_step_duration"],
+            start_obs_capture=s["start_obs_capture"],
+            time_step_timeout_factor=s["time_step_timeout_factor"],
+            ep_max_length=int(s["ep_max_length"]),
+            act_buf_len=int(s["act_buf_len"]),
+            reset_act_buf=bool(s["reset_act_buf"]),
+            benchmark=True,
+            **overrides,
+        )
+
+    def _loop(self, run: _Run) -> None:
+        """Fly episodes until done or stopped. Never prints: everything goes to ``results``."""
+        results = run.results
+        env = None
+        wall_start = time.perf_counter()
+        sim_start = None
+        try:
+            s = results.settings
+            env = gymnasium.make(s["env_id"], config=self._config(s), disable_env_checker=True)
+            raw = env.unwrapped
+            raw.warn_on_timeout = False  # counted in results.timeouts instead
+            run.env = raw
+            clock = raw.clock
+            sim_start = clock.now()
+            paced = clock.simulated and threading.current_thread() in run.threads
+            applied: tuple = ()
+            while not run.stop_event.is_set() and (run.limit == 0
+                                                   or len(results.episodes) < run.limit):
+                episode = len(results.episodes)
+                timeouts_before = raw.timeouts
+                obs, _ = env.reset(seed=s["seed"] if episode == 0 else None)
+                with run.lock:
+                    if run.rewards:
+                        run.previous = run.rewards
+                    run.rewards = []
+                    results.episode = episode
+                total, reward, terminated, truncated = 0.0, 0.0, False, False
+                while not (terminated or truncated or run.stop_event.is_set()):
+                    live = self._run_settings(run)
+                    applied = self._apply_live(raw, live, applied)
+                    action = proportional_controller(obs, gain=float(live["gain"]))
+                    if live["inference_time"] > 0:
+                        clock.sleep(float(live["inference_time"]))
+                    obs, reward, terminated, truncated, _ = env.step(action)
+                    reward = float(reward)
+                    total += reward
+                    with run.lock:
+                        run.rewards.append(reward)
+                        results.steps += 1
+                        results.timeouts = raw.timeouts
+                    if paced and live["pace"]:
+                        ahead = (clock.now() - sim_start) - (time.perf_counter() - wall_start)
+                        if ahead > 0:
+                            run.stop_event.wait(ahead)
+                if terminated or truncated:
+                    with run.lock:
+                        results.episodes.append({
+                            "steps": len(run.rewards),
+                            "return": total,
+                            "outcome": "reached" if terminated else "truncated",
+                            "final_distance": -reward,
+                            "timeouts": raw.timeouts - timeouts_before,
+                        })
+            results.stopped = run.stop_event.is_set()
+        except BaseException as exc:  # shown in the panel, re-raised by a blocking run
+            results.error = exc
+        finally:
+            if env is not None:
+                raw = env.unwrapped
+                try:
+                    results.timeouts = raw.timeouts
+                    results.benchmarks = raw.benchmarks()
+                    results.trace = raw.trace.arrays()
+                    if sim_start is not None:
+                        results.sim_time = raw.clock.now() - sim_start
+                finally:
+                    env.close()
+            results.wall_time = time.perf_counter() - wall_start
+            results.running = False
+            run.done.set()
+
+    @staticmethod
+    def _apply_live(raw: Any, s: dict, applied: tuple) -> tuple:
+        """Hand changed live settings to the environment (they apply from the next step)."""
+        wanted = (s["time_step_duration"], s["start_obs_capture"],
+                  s["time_step_timeout_factor"], int(s["ep_max_length"]))
+        if wanted != applied:
+            dt, capture, elasticity, length = wanted
+            raw.set_time_step_duration(dt, elasticity)
+            raw.set_start_obs_capture(min(capture, dt))
+            raw.set_ep_max_length(length)
+        return wanted
+
+    # -- the display (drawing thread, or the caller's at the end) ---------------------------
+
+    def _draw_loop(self, run: _Run) -> None:
+        period = 1.0 / self.plot_hz
+        try:
+            while not run.done.wait(period):
+                self._refresh(run, final=False)
+        finally:
+            run.done.wait()
+            self._refresh(run, final=True)
+            self._set_buttons(running=False)
+
+    def _refresh(self, run: _Run, final: bool) -> None:
+        """Update status, table and (if live plot is on, or at the end) the figures."""
+        try:
+            self._refresh_text(run)
+            if final or self._settings["live_plot"]:
+                self._refresh_figures(run)
+        except Exception as exc:  # a drawing problem must not kill the run
+            if run.results.error is None:
+                self.message.value = (f"<span style='color:#b00'>display error: "
+                                      f"{html.escape(repr(exc))}</span>")
+
+    def _refresh_text(self, run: _Run) -> None:
+        r = run.results
+        with run.lock:
+            steps, episode, done = r.steps, r.episode, len(r.episodes)
+        if r.error is not None:
+            state = "error"
+            self.message.value = ("<span style='color:#b00'><b>the run failed:</b> "
+                                  f"{html.escape(type(r.error).__name__)}: "
+                                  f"{html.escape(str(r.error))}</span>")
+        elif r.running:
+            state = "running"
+        elif r.stopped:
+            state = "stopped"
+        else:
+            state = "done"
+        clock = r.settings.get("clock", "wall")
+        self.status.value = (f"{state} · episode {episode + 1} · step {steps} · "
+                             f"{done} finished · {r.timeouts} timeouts · {clock} clock")
+        bench = r.benchmarks
+        raw = run.env
+        if r.running and raw is not None:
+            try:
+                bench = raw.benchmarks()
+            except Exception:  # pragma: no cover - benchmarks off
+                bench = {}
+        self.benchmarks.value = _benchmarks_html(bench, r)
+
+    def _refresh_figures(self, run: _Run) -> None:
+        raw = run.env
+        drone = getattr(getattr(raw, "interface", None), "drone", None)
+        if drone is not None:
+            target = raw.interface.target.copy()
+            self.arena.update_from_drone(drone, target=target)
+            self.arena.redraw()
+        with run.lock:
+            rewards = list(run.rewards)
+            previous = list(run.previous)
+            episode = run.results.episode
+        self.reward_curve.update(rewards, previous,
+                                 title=f"reward per time-step (episode {episode + 1})")
+        self.reward_curve.redraw()
+        self._shown_run = run
+
+    def _set_buttons(self, running: bool) -> None:
+        self.run_button.disabled = running
+        self.stop_button.disabled = not running
+
+    def _clicked_run(self) -> None:
+        if self.running:  # a double click: the loop is already there
+            return
+        try:
+            self.run()
+        except Exception as exc:  # a bad setting: say so in the panel, never print
+            self.message.value = (f"<span style='color:#b00'>{html.escape(type(exc).__name__)}: "
+                                  f"{html.escape(str(exc))}</span>")
+            self._set_buttons(running=False)
+
+    def _show_idle(self) -> None:
+        self.status.value = "idle · press Run"
+        self.benchmarks.value = _benchmarks_html({}, None)
+        self.arena.update(true=(0.0, 0.0), observed=(0.0, 0.0))
+        self.arena.redraw()
+        self.reward_curve.redraw()
+
+
+def _benchmarks_html(bench: dict, results: RunResults | None) -> str:
+    rows = []
+    for key in BENCHMARK_KEYS:
+        average, deviation = (bench or {}).get(key, (None, 0.0))
+        shown = "–" if average is None else f"{average * 1e3:.3f} ± {deviation * 1e3:.3f}"
+        rows.append(f"<tr><td style='text-align:left'>{key}</td><td>{shown}</td></tr>")
+    episodes = ""
+    if results is not None and results.episodes:
+        recent = results.episodes[-5:]
+        first = len(results.episodes) - len(recent) + 1
+        lines = "".join(
+            f"<tr><td>{first + i}</td><td>{e['steps']}</td><td>{e['return']:.3f}</td>"
+            f"<td>{e['outcome']}</td><td>{e['timeouts']}</td></tr>"
+            for i, e in enumerate(recent))
+        episodes = ("<table style='margin-left:2em'><tr><th>episode</th><th>steps</th>"
+                    "<th>return</th><th>outcome</th><th>timeouts</th></tr>"
+                    f"{lines}</table>")
+    table = ("<table><tr><th style='text-align:left'>benchmark</th>"
+             "<th>average ± avg. deviation (ms)</th></tr>" + "".join(rows) + "</table>")
+    return f"<div style='display:flex;align-items:flex-start'>{table}{episodes}</div>"
+
+
+# ------------------------------------------------------------------------------------------
+# the drone pad (notebook 01)
+
+
+class DronePad(_LoopHost, widgets.VBox):
+    """Fly the dummy drone by hand, on the wall clock, and watch its delays.
+
+    A loop thread sends the velocity set by the sliders (or the arrow buttons) every
+    ``1 / rate`` seconds, like the README's experiment, and samples the age of the observation
+    it holds. A drawing thread shows the arena (true and observed position, trail, target,
+    messages in flight) and the histogram of observation ages.
+
+    Changing the delay range rebuilds the drone with the new delays (a fresh drone at the
+    origin): the drone's delays are fixed at construction, and a new drone keeps the lesson
+    simple -- every message of the new drone follows the new range.
+
+    Args:
+        rate: Commands per second.
+        plot_hz: Display refreshes per second.
+        delays: ``(min, max)`` communication delay in seconds.
+        seed: Seeds the drones and targets (None: not reproducible).
+        live_plot: Draw while flying (False: only when stopped).
+
+    Attributes:
+        drone: The current :class:`~rtgym_nb.drone.DummyRCDrone`.
+        target: The target to reach, as a (2,) array.
+        ages: Observation ages sampled since the drone was built (seconds, newest last).
+    """
+
+    _loop_thread_name = "rtgym_nb-pad-loop"
+    _draw_thread_name = "rtgym_nb-pad-draw"
+    STEP = 0.5
+    """How much an arrow button changes the velocity (m/s)."""
+
+    def __init__(self, *, rate: float = 20.0, plot_hz: float = 6.0,
+                 delays: tuple[float, float] = (0.02, 0.05), seed: int | None = None,
+                 live_plot: bool = True) -> None:
+        if not rate > 0 or not plot_hz > 0:
+            raise ValueError(f"rate and plot_hz must be > 0, got {rate!r}, {plot_hz!r}")
+        self.rate = float(rate)
+        self.plot_hz = float(plot_hz)
+        self.live_plot = bool(live_plot)
+        self.clock = WallClock()
+        self._rng = np.random.default_rng(seed)
+        self._delays = (float(delays[0]), float(delays[1]))
+        self._pending_delays: tuple[float, float] | None = None
+        self._velocity = (0.0, 0.0)
+        self._stop_event = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._state_lock = threading.Lock()
+        self.ages: deque[float] = deque(maxlen=20_000)
+        self.commands_sent = 0
+        self.target = np.zeros(2)
+        self.drone = self._new_drone()
+        self._new_target()
+        self._build_widgets()
+        super().__init__(children=self._layout())
+        self.add_class("rtgym-pad")
+        self._register()
+        self._refresh(final=True)
+
+    # -- state changed from widgets (main thread) -------------------------------------------
+
+    def _new_drone(self) -> DummyRCDrone:
+        low, high = self._delays
+        with self._state_lock:
+            self.ages.clear()
+        return DummyRCDrone(communication_delay_min=low, communication_delay_max=high,
+                            clock=self.clock, seed=int(self._rng.integers(2**63)))
+
+    def _new_target(self) -> None:
+        self.target = self._rng.uniform(-TARGET_RANGE, TARGET_RANGE, size=2)
+
+    def set_velocity(self, vel_x: float, vel_y: float) -> None:
+        """Set the velocity the loop sends (the sliders follow)."""
+        self.controls["vel_x"].value = float(np.clip(vel_x, -2.0, 2.0))
+        self.controls["vel_y"].value = float(np.clip(vel_y, -2.0, 2.0))
+        self._velocity = (self.controls["vel_x"].value, self.controls["vel_y"].value)
+
+    def set_delays(self, low: float, high: float) -> None:
+        """Change the delay range (seconds); the loop rebuilds the drone at its next period."""
+        if not 0 <= low <= high:
+            raise ValueError(f"need 0 <= low <= high, got {low!r}, {high!r}")
+        self._pending_delays = (float(low), float(high))
+        if not self.running:
+            self._apply_delays()
+            self._refresh(final=True)
+
+    def _apply_delays(self) -> None:
+        pending = self._pending_delays
+        if pending is None:
+            return
+        self._pending_delays = None
+        self._delays = pending
+        self.drone = self._new_drone()
+        self.age_plot.set_bounds(pending[0], pending[1] + self.drone.control_sleep)
+
+    # -- widgets ----------------------------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        style = {"description_width": "90px"}
+        c = self.controls = {}
+        for axis in ("vel_x", "vel_y"):
+            c[axis] = widgets.FloatSlider(value=0.0, min=-2.0, max=2.0, step=0.1,
+                                          description=f"{axis} (m/s)", style=style)
+            c[axis].observe(lambda change: self._sync_velocity(), names="value")
+        low, high = self._delays
+        c["delays"] = widgets.FloatRangeSlider(value=(low * 1e3, high * 1e3), min=0.0,
+                                               max=200.0, step=5.0, description="delays (ms)",
+                                               style=style, continuous_update=False)
+        c["delays"].observe(
+            lambda change: self.set_delays(change["new"][0] * 1e-3, change["new"][1] * 1e-3),
+            names="value")
+
+        def arrow(icon: str, dx: float, dy: float) -> widgets.Button:
+            button = widgets.Button(icon=icon, tooltip=f"velocity {dx:+g}, {dy:+g}",
+                                    layout=widgets.Layout(width="42px"))
+            button.on_click(lambda _: self.set_velocity(
+                self._velocity[0] + dx, self._velocity[1] + dy))
+            return button
+
+        s = self.STEP
+        halt = widgets.Button(icon="stop", tooltip="hover (velocity 0)",
+                              layout=widgets.Layout(width="42px"))
+        halt.on_click(lambda _: self.set_velocity(0.0, 0.0))
+        blank = widgets.Box(layout=widgets.Layout(width="42px"))
+        self.arrows = widgets.GridBox(
+            [blank, arrow("arrow-up", 0, s), widgets.Box(layout=widgets.Layout(width="42px")),
+             arrow("arrow-left", -s, 0), halt, arrow("arrow-right", s, 0),
+             widgets.Box(layout=widgets.Layout(width="42px")), arrow("arrow-down", 0, -s),
+             widgets.Box(layout=widgets.Layout(width="42px"))],
+            layout=widgets.Layout(grid_template_columns="repeat(3, 46px)"))
+        self.start_button = _classed(widgets.Button(description="Start", icon="play",
+                                                    button_style="success"), "rtgym-pad-start")
+        self.stop_button = _classed(widgets.Button(description="Stop", icon="stop",
+                                                   button_style="danger", disabled=True),
+                                    "rtgym-pad-stop")
+        self.target_button = widgets.Button(description="new target", icon="star")
+        self.start_button.on_click(lambda _: self.start())
+        self.stop_button.on_click(lambda _: self.stop())
+        self.target_button.on_click(lambda _: self._clicked_target())
+        self.status = _classed(widgets.Label(value="stopped"), "rtgym-pad-status")
+        self.wire = widgets.Label(value="")
+        self.arena = ArenaPlot(title="fly to the star")
+        self.age_plot = AgeHistogram(
+            bounds=(self._delays[0], self._delays[1] + self.drone.control_sleep))
+
+    def _layout(self) -> list:
+        c = self.controls
+        left = widgets.VBox([
+            widgets.HBox([self.start_button, self.stop_button, self.target_button]),
+            c["vel_x"], c["vel_y"], self.arrows, c["delays"], self.status, self.wire,
+            _classed(widgets.Box([self.age_plot.widget]), "rtgym-age"),
+        ])
+        return [widgets.HBox([left, _classed(widgets.Box([self.arena.widget]), "rtgym-arena")])]
+
+    def _sync_velocity(self) -> None:
+        self._velocity = (self.controls["vel_x"].value, self.controls["vel_y"].value)
+
+    def _clicked_target(self) -> None:
+        self._new_target()
+        if not self.running:
+            self._refresh(final=True)
+
+    # -- public API -------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return any(t.is_alive() for t in self._threads)
+
+    def start(self) -> None:
+        """Start flying (in the background); any other loop is stopped first."""
+        if self.running:
+            return
+        stop_all(besides=self)
+        self._stop_event = threading.Event()
+        self.start_button.disabled = True
+        self.stop_button.disabled = False
+        self._threads = self._start_threads(self._loop, self._draw_loop, self._stop_event)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop flying; returns once both threads have ended. The drone keeps its last command."""
+        if not hasattr(self, "_threads"):  # a failed __init__ (Widget.__del__ calls close)
+            return
+        self._stop_event.set()
+        self._join(self._threads, timeout)
+        if threading.current_thread() not in self._threads:
+            self.start_button.disabled = False
+            self.stop_button.disabled = True
+
+    def close(self) -> None:
+        """Stop, then close every widget of the pad."""
+        self.stop()
+        with _LIVE_LOCK:
+            _LIVE.discard(self)
+        _close_parts(self, ("arena", "age_plot"))
+        super().close()
+
+    # -- threads ----------------------------------------------------------------------------
+
+    def _loop(self, stop_event: threading.Event) -> None:
+        period = 1.0 / self.rate
+        deadline = self.clock.now()
+        try:
+            while not stop_event.is_set():
+                self._apply_delays()
+                drone = self.drone
+                drone.send_control(*self._velocity)
+                self.commands_sent += 1
+                age = drone.observation_age()
+                with self._state_lock:
+                    self.ages.append(age)
+                deadline += period
+                if stop_event.wait(max(0.0, deadline - self.clock.now())):
+                    break
+        except Exception as exc:  # never print from a worker: show it
+            self.status.value = f"error: {type(exc).__name__}: {exc}"
+            stop_event.set()
+
+    def _draw_loop(self, stop_event: threading.Event) -> None:
+        period = 1.0 / self.plot_hz
+        while not stop_event.wait(period):
+            if self.live_plot:
+                self._refresh(final=False)
+        self._refresh(final=True)
+        self.start_button.disabled = False
+        self.stop_button.disabled = True
+
+    def _refresh(self, final: bool) -> None:
+        try:
+            drone = self.drone
+            x, y = drone.true_position()
+            distance = float(np.hypot(x - self.target[0], y - self.target[1]))
+            reached = " — reached!" if distance < 10 * SUCCESS_RADIUS else ""
+            state = "flying" if self.running and not final else "stopped"
+            self.status.value = (f"{state} · {self.commands_sent} commands sent · "
+                                 f"true distance to the star {distance:.3f} m{reached}")
+            self.wire.value = drone_summary(drone)
+            self.arena.update_from_drone(drone, target=self.target)
+            with self._state_lock:
+                ages = list(self.ages)
+            self.age_plot.update(ages)
+            self.arena.redraw()
+            self.age_plot.redraw()
+        except Exception as exc:  # pragma: no cover - display problems must not kill a loop
+            self.status.value = f"display error: {type(exc).__name__}: {exc}"
+
+
+# ------------------------------------------------------------------------------------------
+# what live drawing costs the real-time loop
+
+
+@dataclasses.dataclass
+class LivePlotCost:
+    """Timing of wall-clock runs with the live plot off and on (see :func:`measure_live_plot_cost`).
+
+    ``rows`` holds one dict per run: ``live_plot``, ``steps``, ``timeouts``, and how late
+    ``send_control`` left after the previous time-step's nominal end (``late_median_ms``,
+    ``late_p99_ms``, ``late_max_ms``).
+    """
+
+    time_step_duration: float
+    plot_hz: float
+    seconds: float
+    rows: list
+
+    def __str__(self) -> str:
+        lines = [f"{self.seconds:g} s per run at {1 / self.time_step_duration:g} Hz, "
+                 f"live plot refreshed at {self.plot_hz:g} Hz",
+                 f"{'live plot':<10}{'steps':>7}{'timeouts':>10}{'late median':>13}"
+                 f"{'late p99':>10}{'late max':>10}  (ms)"]
+        for row in self.rows:
+            lines.append(f"{'on' if row['live_plot'] else 'off':<10}{row['steps']:>7}"
+                         f"{row['timeouts']:>10}{row['late_median_ms']:>13.3f}"
+                         f"{row['late_p99_ms']:>10.3f}{row['late_max_ms']:>10.3f}")
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+
+def _lateness(trace: dict) -> np.ndarray:
+    """Per time-step: how long after the previous time-step's nominal end the control left.
+
+    That is when the time-step should have started; a timed-out time-step shows its full
+    delay here (its own nominal start is moved to the moment it actually started).
+    """
+    late = trace["send_start"][1:] - trace["nominal_end"][:-1]
+    return late[np.isfinite(late)]
+
+
+def measure_live_plot_cost(seconds: float = 5.0, *, time_step_duration: float = 0.05,
+                           plot_hz: float = 4.0,
+                           env_id: str = "real-time-gym-v1") -> LivePlotCost:
+    """Run the tutorial task on the wall clock twice, live plot off then on, and compare.
+
+    Each run uses a fresh, undisplayed :class:`ControlPanel` (building it stops any other
+    loop). Lateness is how long after the previous time-step's nominal end each
+    ``send_control`` began; timeouts are the time-steps that broke the elastic constraint.
+    """
+    rows = []
+    for live in (False, True):
+        panel = ControlPanel(clock="wall", live_plot=live, plot_hz=plot_hz, episodes=0,
+                             time_step_duration=time_step_duration, env_id=env_id)
+        try:
+            panel.run()
+            time.sleep(seconds)
+            panel.stop()
+            results = panel.results
+        finally:
+            panel.close()
+        if results.error is not None:
+            raise results.error
+        late = _lateness(results.trace) * 1e3
+        rows.append({
+            "live_plot": live,
+            "steps": results.steps,
+            "timeouts": results.timeouts,
+            "late_median_ms": float(np.median(late)) if late.size else math.nan,
+            "late_p99_ms": float(np.percentile(late, 99)) if late.size else math.nan,
+            "late_max_ms": float(late.max()) if late.size else math.nan,
+        })
+    return LivePlotCost(time_step_duration, plot_hz, seconds, rows)
