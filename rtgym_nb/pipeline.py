@@ -200,8 +200,9 @@ class Pipeline:
             except BaseException:
                 self._taken = None
                 raise
-        clock = self.clock
-        clock.sleep_until(self.schedule.end)
+        clock, schedule = self.clock, self.schedule
+        if taken is None or schedule.obs < schedule.end:  # else: now >= capture time >= end
+            clock.sleep_until(schedule.end)
         if terminated or truncate:
             return self._record(), False, False, clock.now()
         control = self.act_prepro(action) if self.act_prepro is not None else action
