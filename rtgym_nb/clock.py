@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import ctypes
-import ctypes.util
+import functools
 import heapq
 import itertools
 import sys
@@ -70,11 +70,16 @@ def _lower_timer_slack() -> None:
     """
     if not sys.platform.startswith("linux"):
         return
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_TIMERSLACK, 1, 0, 0, 0)
-    except (OSError, AttributeError):  # pragma: no cover - exotic libc
-        pass
+    with contextlib.suppress(OSError, AttributeError):  # exotic libc: keep the default slack
+        _libc().prctl(_PR_SET_TIMERSLACK, 1, 0, 0, 0)
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    """The C library, loaded once. ``CDLL(None)`` (the process's own symbols, which include
+    libc's) avoids ``ctypes.util.find_library``, which runs a subprocess and takes milliseconds:
+    too long for a thread that is about to wait for a deadline."""
+    return ctypes.CDLL(None, use_errno=True)
 
 
 class WallClock:
@@ -130,14 +135,14 @@ class WallClock:
         return min(max(margin, self.min_margin), self.max_margin)
 
     def sleep_until(self, deadline: float) -> None:
+        if not getattr(self._tuned, "done", False):  # once per thread, before timing anything
+            _lower_timer_slack()
+            self._tuned.done = True
         perf_counter = time.perf_counter
         margin = self._margin
         wake = deadline - margin
         remaining = wake - perf_counter()
         if remaining > 0:
-            if not getattr(self._tuned, "done", False):
-                _lower_timer_slack()
-                self._tuned.done = True
             time.sleep(remaining)
             overshoot = perf_counter() - wake
             estimate = self._estimate
