@@ -47,6 +47,7 @@ __all__ = [
     "drone_env",
     "elastic_run",
     "evaluate",
+    "fly",
     "predictability",
     "sweep",
     "transition_run",
@@ -535,6 +536,50 @@ def evaluate(
     )
 
 
+def fly(
+    controller: str | Callable[[Any], np.ndarray] = "predictive",
+    *,
+    delay: tuple[float, float] = (0.02, 0.05),
+    act_buf_len: int = 4,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Fly one seeded episode and return the ground truth that only a simulation can show.
+
+    Returns:
+        ``"times"`` (s since the episode's start, one per drone tick), ``"true"`` (true
+        positions at those ticks, shape ``(n, 2)``), ``"observed"`` (the position each step
+        observed, ``(steps, 2)``), ``"step_times"`` (when each step's observation was
+        captured), ``"target"`` (shape ``(2,)``), ``"distance"`` (true distance to the target
+        at each tick) and ``"result"`` (what :func:`~rtgym_nb.tutorial.run_episode` returns).
+    """
+    policy = make_controller(controller, delay) if isinstance(controller, str) else controller
+    observed, step_times = [], []
+
+    def recording_policy(obs: Any) -> np.ndarray:
+        observed.append((float(obs[0][0]), float(obs[1][0])))
+        step_times.append(clock.now())
+        return policy(obs)
+
+    with drone_env(delay, act_buf_len) as env:
+        clock = env.unwrapped.clock
+        result = run_episode(env, recording_policy, seed=seed)
+        interface = env.unwrapped.interface
+        drone = interface.drone
+        history = drone.history()
+        target = np.array(interface.target, dtype=np.float64)
+        start = drone.start_time
+    true = history.positions
+    return {
+        "times": history.times - start,
+        "true": true,
+        "observed": np.array(observed).reshape(-1, 2),
+        "step_times": np.array(step_times) - start,
+        "target": target,
+        "distance": np.linalg.norm(true - target, axis=1),
+        "result": result,
+    }
+
+
 @dataclasses.dataclass
 class SweepResult:
     """Success rates and times to target over delay ranges x buffer lengths, per controller."""
@@ -551,13 +596,13 @@ class SweepResult:
     def table(self, controller: str = "predictive", what: str = "success") -> str:
         """A plain-text table (rows: delay ranges, columns: buffer lengths)."""
         data = (self.success if what == "success" else self.time_to_target)[controller]
-        head = f"{controller} {what}".ljust(18) + "".join(
+        head = f"{controller} {what}".ljust(26) + "".join(
             f"buf={b:<4d}" for b in self.buffer_lengths)
         lines = [head]
         for (lo, hi), row in zip(self.delays, data, strict=True):
-            label = f"delay {lo * 1e3:3.0f}-{hi * 1e3:3.0f} ms".ljust(18)
+            label = f"delay {lo * 1e3:3.0f}-{hi * 1e3:3.0f} ms".ljust(26)
             lines.append(label + "".join(f"{v:<8.2f}" for v in row))
-        return "\n".join(lines)
+        return "\n".join(line.rstrip() for line in lines)
 
 
 def sweep(
