@@ -142,7 +142,8 @@ class LiveFigure:
             self._draw_dynamic()
 
     def _draw_dynamic(self) -> None:
-        for artist in self._dynamic:
+        # in z-order, as a full render would (sorted() is stable: ties keep their order)
+        for artist in sorted(self._dynamic, key=lambda a: a.get_zorder()):
             self.figure.draw_artist(artist)
 
     def render(self) -> None:
@@ -285,7 +286,8 @@ class ArenaPlot(LiveFigure):
         self.trail_line = axes.plot([], [], "-", color="tab:blue", alpha=0.35, lw=1.5,
                                     label="true trail")[0]
         self.in_flight_observations = axes.plot(
-            [], [], "o", color="0.45", ms=4, alpha=0.7, label="obs. on the wire")[0]
+            [], [], "o", color="0.35", mec="white", mew=0.6, ms=5, alpha=0.9, zorder=3,
+            label="obs. on the wire")[0]
         self.true_dot = axes.plot([], [], "o", color="tab:blue", ms=11, label="true")[0]
         self.observed_dot = axes.plot([], [], "o", mfc="none", mec="tab:orange", mew=2.0,
                                       ms=13, label="observed")[0]
@@ -365,12 +367,12 @@ class ArenaPlot(LiveFigure):
 
 
 def drone_summary(drone: Any) -> str:
-    """One line on a drone's messages in flight and the age of its held observation."""
+    """Two lines: a drone's messages in flight, and the age of the observation it holds."""
     in_flight = drone.in_flight()
     age = drone.observation_age()
     age_text = "none received yet" if not np.isfinite(age) else f"{age * 1e3:.0f} ms"
     return (f"on the wire: {len(in_flight.commands)} command(s), "
-            f"{len(in_flight.observations)} observation(s); observation age {age_text}")
+            f"{len(in_flight.observations)} observation(s)\nobservation age: {age_text}")
 
 
 def _nice_ceiling(value: float, steps: Sequence[float] = (0.05, 0.1, 0.2, 0.25, 0.5)) -> float:

@@ -963,7 +963,7 @@ class DronePad(_LoopHost, widgets.VBox):
             state = "flying" if self.running and not final else "stopped"
             self.status.value = (f"{state} · {self.commands_sent} commands sent · "
                                  f"true distance to the star {distance:.3f} m{reached}")
-            self.wire.value = drone_summary(drone)
+            self.wire.value = drone_summary(drone).replace("\n", " · ")
             self.arena.update_from_drone(drone, target=self.target)
             with self._state_lock:
                 ages = list(self.ages)
