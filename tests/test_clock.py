@@ -1,0 +1,201 @@
+"""Clocks: the simulated clock's timers, the wall clock's deadlines, the current clock."""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+
+import pytest
+
+from rtgym_nb.clock import Clock, SimulatedClock, WallClock, current_clock, use_clock
+
+# -- SimulatedClock ------------------------------------------------------------------------
+
+
+def test_simulated_clock_only_moves_when_waited_on():
+    clock = SimulatedClock(start=2.5)
+    assert clock.simulated is True
+    assert clock.now() == 2.5
+    assert clock.now() == 2.5
+    clock.sleep(0.25)
+    assert clock.now() == 2.75
+    clock.sleep_until(3.0)
+    assert clock.now() == 3.0
+
+
+def test_simulated_clock_never_goes_backwards():
+    clock = SimulatedClock(start=1.0)
+    clock.sleep_until(0.5)
+    assert clock.now() == 1.0
+    clock.sleep(0.0)
+    assert clock.now() == 1.0
+
+
+def test_simulated_clock_rejects_negative_sleep():
+    with pytest.raises(ValueError, match="negative"):
+        SimulatedClock().sleep(-0.1)
+
+
+def test_timers_fire_in_time_order_at_their_times():
+    clock = SimulatedClock()
+    fired = []
+
+    def record(tag):
+        return lambda: fired.append((tag, clock.now()))
+
+    for when, tag in [(0.3, "c"), (0.1, "a"), (0.2, "b1"), (0.2, "b2"), (0.9, "late")]:
+        clock.call_at(when, record(tag))
+    clock.sleep_until(0.5)
+    # same time: registration order; each callback sees now() == its own time
+    assert fired == [("a", 0.1), ("b1", 0.2), ("b2", 0.2), ("c", 0.3)]
+    assert clock.now() == 0.5
+    clock.sleep(1.0)
+    assert fired[-1] == ("late", 0.9)
+    assert clock.now() == 1.5
+
+
+def test_timer_due_exactly_at_the_deadline_fires():
+    clock = SimulatedClock()
+    fired = []
+    clock.call_at(0.5, lambda: fired.append(clock.now()))
+    clock.sleep_until(0.5)
+    assert fired == [0.5]
+
+
+def test_cancelled_timer_does_not_fire():
+    clock = SimulatedClock()
+    fired = []
+    handle = clock.call_at(0.1, lambda: fired.append("cancelled"))
+    clock.call_at(0.2, lambda: fired.append("kept"))
+    handle.cancel()
+    clock.sleep(1.0)
+    assert fired == ["kept"]
+
+
+def test_timer_in_the_past_fires_at_the_current_time():
+    clock = SimulatedClock(start=1.0)
+    fired = []
+    clock.call_at(0.5, lambda: fired.append(clock.now()))
+    assert fired == []  # nothing fires until somebody waits
+    clock.sleep(0.0)
+    assert fired == [1.0]
+
+
+def test_timer_registered_by_a_timer_fires_in_the_same_wait():
+    clock = SimulatedClock()
+    fired = []
+
+    def first():
+        fired.append(("first", clock.now()))
+        clock.call_at(0.3, lambda: fired.append(("second", clock.now())))
+
+    clock.call_at(0.1, first)
+    clock.sleep_until(0.5)
+    assert fired == [("first", 0.1), ("second", 0.3)]
+
+
+def test_sleeping_inside_a_timer_moves_time_for_later_timers():
+    clock = SimulatedClock()
+    fired = []
+
+    def slow():
+        clock.sleep(0.25)  # e.g. a capture that takes time
+        fired.append(("slow done", clock.now()))
+
+    clock.call_at(0.1, slow)
+    clock.call_at(0.2, lambda: fired.append(("next", clock.now())))
+    clock.sleep_until(1.0)
+    assert fired == [("next", 0.2), ("slow done", 0.35)]
+    assert clock.now() == 1.0
+
+
+def test_clocks_satisfy_the_protocol():
+    assert isinstance(SimulatedClock(), Clock)
+    assert isinstance(WallClock(), Clock)
+
+
+# -- WallClock -----------------------------------------------------------------------------
+
+
+def test_wall_clock_follows_perf_counter():
+    clock = WallClock()
+    assert clock.simulated is False
+    before = time.perf_counter()
+    now = clock.now()
+    after = time.perf_counter()
+    assert before <= now <= after
+
+
+def test_wall_clock_past_deadline_returns_at_once():
+    clock = WallClock()
+    start = time.perf_counter()
+    clock.sleep_until(start - 1.0)
+    assert time.perf_counter() - start < 0.05
+
+
+def test_wall_clock_margin_is_clamped():
+    clock = WallClock(min_margin=1e-4, max_margin=5e-4)
+    assert 1e-4 <= clock.margin <= 5e-4
+    with pytest.raises(ValueError, match="min_margin"):
+        WallClock(min_margin=1e-3, max_margin=1e-4)
+    with pytest.raises(ValueError):
+        WallClock(min_margin=-1.0)
+
+
+@pytest.mark.wallclock
+def test_wall_clock_never_returns_early_and_meets_deadlines():
+    clock = WallClock()
+    lateness = []
+    for i in range(60):
+        duration = 0.001 + (i % 4) * 0.0005
+        deadline = time.perf_counter() + duration
+        clock.sleep_until(deadline)
+        now = time.perf_counter()
+        assert now >= deadline  # never early: this holds on any machine
+        lateness.append(now - deadline)
+    # generous: a noisy 2-core box may preempt us now and then
+    assert statistics.median(lateness) < 0.002
+    assert max(lateness) < 0.05
+
+
+@pytest.mark.wallclock
+def test_wall_clock_sleep_spends_the_duration():
+    clock = WallClock()
+    start = time.perf_counter()
+    clock.sleep(0.02)
+    elapsed = time.perf_counter() - start
+    assert 0.02 <= elapsed < 0.07
+
+
+# -- current_clock / use_clock -------------------------------------------------------------
+
+
+def test_current_clock_defaults_to_a_shared_wall_clock():
+    assert isinstance(current_clock(), WallClock)
+    assert current_clock() is current_clock()
+
+
+def test_use_clock_sets_and_restores_the_current_clock():
+    outer, inner = SimulatedClock(), SimulatedClock()
+    default = current_clock()
+    with use_clock(outer) as got:
+        assert got is outer and current_clock() is outer
+        with use_clock(inner):
+            assert current_clock() is inner
+        assert current_clock() is outer
+        with pytest.raises(KeyError), use_clock(inner):
+            raise KeyError("boom")
+        assert current_clock() is outer
+    assert current_clock() is default
+
+
+def test_current_clock_is_per_thread():
+    clock = SimulatedClock()
+    seen = []
+    with use_clock(clock):
+        thread = threading.Thread(target=lambda: seen.append(current_clock()))
+        thread.start()
+        thread.join()
+        assert current_clock() is clock
+    assert seen and seen[0] is not clock and isinstance(seen[0], WallClock)
