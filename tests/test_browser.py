@@ -382,13 +382,16 @@ STEP_PATTERNS = [
 ]
 
 
-def step_count(text: str) -> int:
-    """The live step count in the status label ("step 12", "12 steps", "steps: 12", ...)."""
+def step_count(text: str) -> int | None:
+    """The live step count in the status label ("step 12", "12 steps", "steps: 12", ...).
+
+    None when the label shows no count (an idle panel may say just "idle · press Run").
+    """
     for pattern in STEP_PATTERNS:
         match = pattern.search(text)
         if match:
             return int(match.group(1))
-    raise AssertionError(f"no step count in the status label {text!r}")
+    return None
 
 
 class Panel:
@@ -420,7 +423,15 @@ class Panel:
         return self.arena.screenshot()
 
     def steps(self) -> int:
-        return step_count(self.status.inner_text())
+        """The status label's step count; 0 while it shows none (before the first Run)."""
+        count = step_count(self.status.inner_text())
+        return 0 if count is None else count
+
+    def assert_no_panel_error(self) -> None:
+        """The panel's message box (``rtgym-message``), if it has one, reports no failure."""
+        message = self.root.locator(".rtgym-message")
+        text = " ".join(message.all_inner_texts()).strip().lower()
+        assert not any(w in text for w in ("error", "failed", "traceback")), text
 
     def canvases(self) -> Any:
         return self.root.locator("canvas")
@@ -542,9 +553,11 @@ class Panel:
         timings[f"{label}: panel canvases changed while running"] = (
             f"{changed}/{len(figures_after)}"
         )
+        self.assert_no_panel_error()
         self.stop.click()
         frozen = self.wait_stopped()
         assert frozen >= later
+        self.assert_no_panel_error()
         self.shot("stopped")
 
 
