@@ -29,6 +29,9 @@ from rtgym_nb.interface import RealTimeGymInterface
 
 __all__ = [
     "DEFAULT_CONFIG_DICT",
+    "MAX_ACT_BUF_LEN",
+    "MAX_SECONDS",
+    "MAX_TRACE_LENGTH",
     "ConfigError",
     "ConfigTypeError",
     "RealTimeConfig",
@@ -37,6 +40,18 @@ __all__ = [
 
 
 _UNSET: Any = object()
+
+MAX_SECONDS = 1e6
+"""Upper bound of ``time_step_duration`` and ``hang_timeout`` (about 11.6 days).
+
+Far above any real time-step, far below what ``time.sleep`` and lock timeouts accept (about
+9.2e9 s, beyond which they raise ``OverflowError`` in the middle of a run)."""
+
+MAX_ACT_BUF_LEN = 10_000
+"""Upper bound of ``act_buf_len`` (every observation carries that many actions)."""
+
+MAX_TRACE_LENGTH = 10_000_000
+"""Upper bound of ``trace_length`` (the trace allocates 96 bytes per row up front: ~1 GB)."""
 
 
 class ConfigError(ValueError):
@@ -174,7 +189,13 @@ class RealTimeConfig:
 
     hang_timeout: float = 10.0
     """Seconds a call to the interface on a worker thread may take before the caller gets an
-    :class:`~rtgym_nb.errors.InterfaceHangError` instead of waiting forever."""
+    :class:`~rtgym_nb.errors.InterfaceHangError` instead of waiting forever (at most
+    :data:`MAX_SECONDS`).
+
+    Worker threads are ``real-time-gym-ts-v1``'s worker (every call) and ``real-time-gym-v1``'s
+    capture thread (with ``start_obs_capture < time_step_duration`` on the wall clock). A call
+    made on the caller's own thread (``send_control`` and the rest on ``real-time-gym-v1``)
+    cannot be interrupted: a hang there blocks the caller until the interface returns."""
 
     @classmethod
     def from_dict(cls, config: Mapping[str, Any] | RealTimeConfig | None) -> RealTimeConfig:
@@ -207,7 +228,8 @@ class RealTimeConfig:
             )
         if interface is RealTimeGymInterface:
             raise ConfigError(
-                "interface", interface, "is the abstract base class; put your own subclass here"
+                "interface", interface,
+                "is the abstract base class (is the key missing?); put your own subclass here",
             )
         if not isinstance(self.interface_args, (tuple, list)):
             raise ConfigTypeError("interface_args", self.interface_args, "must be a tuple")
@@ -227,10 +249,10 @@ class RealTimeConfig:
         for key in ("act_in_obs", "reset_act_buf", "benchmark", "wait_on_done",
                     "last_act_on_reset"):
             setattr(self, key, _boolean(key, getattr(self, key)))
-        self.act_buf_len = _integer("act_buf_len", self.act_buf_len, minimum=0)
+        self.act_buf_len = _integer("act_buf_len", self.act_buf_len, 0, MAX_ACT_BUF_LEN)
         polyak = _real("benchmark_polyak", self.benchmark_polyak)
         if not 0 < polyak <= 1:
-            raise ConfigError("benchmark_polyak", polyak, "must be in (0, 1]")
+            raise ConfigError("benchmark_polyak", self.benchmark_polyak, "must be in (0, 1]")
         self.benchmark_polyak = polyak
         if not isinstance(self.benchmark_type, str):
             raise ConfigTypeError("benchmark_type", self.benchmark_type, 'must be a string')
@@ -243,10 +265,11 @@ class RealTimeConfig:
             if func is not None and not callable(func):
                 raise ConfigTypeError(key, func, "must be callable or None")
         self.clock = make_clock(self.clock)
-        self.trace_length = _integer("trace_length", self.trace_length, minimum=2)
+        self.trace_length = _integer("trace_length", self.trace_length, 2, MAX_TRACE_LENGTH)
         hang = _real("hang_timeout", self.hang_timeout)
-        if not hang > 0:
-            raise ConfigError("hang_timeout", hang, "must be > 0 seconds")
+        if not 0 < hang <= MAX_SECONDS:
+            raise ConfigError("hang_timeout", self.hang_timeout,
+                              f"must be a number of seconds in (0, {MAX_SECONDS:g}]")
         self.hang_timeout = hang
 
 
@@ -284,28 +307,31 @@ def make_clock(spec: Any) -> Clock:
     raise ConfigTypeError("clock", spec, 'must be "wall", "simulated" or a clock instance')
 
 
+# Errors quote the value as given (not its float conversion), so the user recognises it.
+
 def check_time_step_duration(value: Any) -> float:
-    value = _real("time_step_duration", value)
-    if not (value > 0 and math.isfinite(value)):
-        raise ConfigError("time_step_duration", value, "must be a finite number of seconds > 0")
-    return value
+    seconds = _real("time_step_duration", value)
+    if not 0 < seconds <= MAX_SECONDS:
+        raise ConfigError("time_step_duration", value,
+                          f"must be a number of seconds in (0, {MAX_SECONDS:g}]")
+    return seconds
 
 
 def check_start_obs_capture(value: Any, time_step_duration: float) -> float:
-    value = _real("start_obs_capture", value)
-    if not 0 <= value <= time_step_duration:
+    seconds = _real("start_obs_capture", value)
+    if not 0 <= seconds <= time_step_duration:
         raise ConfigError(
             "start_obs_capture", value,
             f"must be within [0, time_step_duration] = [0, {time_step_duration!r}]",
         )
-    return value
+    return seconds
 
 
 def check_timeout_factor(value: Any) -> float:
-    value = _real("time_step_timeout_factor", value)
-    if not value > 0:
+    factor = _real("time_step_timeout_factor", value)
+    if not factor > 0:
         raise ConfigError("time_step_timeout_factor", value, "must be > 0")
-    return value
+    return factor
 
 
 def check_ep_max_length(value: Any) -> float | int:
@@ -321,17 +347,20 @@ def check_ep_max_length(value: Any) -> float | int:
 def _real(key: str, value: Any) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise ConfigTypeError(key, value, "must be a number")
-    value = float(value)
-    if value != value:
+    try:
+        number = float(value)
+    except OverflowError:  # e.g. 10**400
+        raise ConfigError(key, value, "is too large") from None
+    if number != number:
         raise ConfigError(key, value, "must not be NaN")
-    return value
+    return number
 
 
-def _integer(key: str, value: Any, minimum: int) -> int:
+def _integer(key: str, value: Any, minimum: int, maximum: int) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise ConfigTypeError(key, value, "must be an integer")
-    if value < minimum:
-        raise ConfigError(key, value, f"must be >= {minimum}")
+    if not minimum <= value <= maximum:
+        raise ConfigError(key, value, f"must be within [{minimum}, {maximum}]")
     return int(value)
 
 
