@@ -70,6 +70,32 @@ class RealTimeEnv(gymnasium.Env):
             time-step times out (default True). Code that steps from a background thread, where
             a warning would print into whatever notebook cell is active, sets it to False and
             reads :attr:`timeouts` instead.
+
+    Threads: ``reset``, ``step``, ``wait`` and ``render`` may be called from several threads;
+    they are serialized by one re-entrant lock, held for the whole call. Each call therefore
+    runs a complete time-step (or reset) on its own: two threads' steps are never interleaved,
+    the action buffer receives the actions in the order their calls took the lock, and each
+    observation carries the buffer as it was right after its own action. Which of two waiting
+    threads goes first is up to the lock. (Serializing is the only sound choice: a time-step is
+    a single timeline of sends and captures, so concurrent steps could not run in parallel
+    anyway.) ``close`` does not take the lock, so it can stop an environment another thread is
+    stepping.
+
+    Failures: an exception raised by the interface reaches the caller of the call that needed
+    it, with its original type and traceback, whichever thread raised it; the episode is over
+    (``step`` raises :class:`~rtgym_nb.errors.EpisodeNotRunningError` until ``reset``), and the
+    environment can still be reset or closed. The same holds for a ``KeyboardInterrupt`` (a
+    notebook cell interrupted during ``step``): on ``real-time-gym-ts-v1`` the interrupted
+    step's job is cancelled if the worker has not started it, and otherwise ends with at most
+    that step's own ``send_control``; nothing is sent after that.
+
+    Hangs: an interface call made on a worker thread (every call on ``real-time-gym-ts-v1``; the
+    mid-step capture thread of ``real-time-gym-v1``) that overruns ``hang_timeout`` raises
+    :class:`~rtgym_nb.errors.InterfaceHangError`; from then on the environment only closes
+    (promptly, without waiting for the stuck thread). On ``real-time-gym-v1`` every other call
+    (``send_control`` included) runs on the caller's own thread and cannot be interrupted: a
+    hang there blocks the caller until the interface returns. Use ``real-time-gym-ts-v1`` if
+    your interface can hang.
     """
 
     metadata: ClassVar[dict] = {"render_modes": ["human", "rgb_array"], "render_fps": 20}
@@ -334,8 +360,9 @@ class RealTimeEnv(gymnasium.Env):
         ``mode`` and ``join_thread`` are accepted for rtgym compatibility and ignored: on
         ``real-time-gym-ts-v1`` rendering always runs on the worker, between time-steps.
         """
-        self._check_open()
-        return self._runner.call(self.interface.render)
+        with self._lock:
+            self._check_open()
+            return self._runner.call(self.interface.render)
 
     def close(self) -> None:
         """Stop and join every thread the environment started. Safe to call more than once."""
@@ -345,8 +372,8 @@ class RealTimeEnv(gymnasium.Env):
         runner = self._runner
         try:
             close = getattr(getattr(self, "interface", None), "close", None)
-            if callable(close) and not runner.closed:
-                runner.call(close)
+            if callable(close) and not runner.closed and not runner.hung:
+                runner.call(close)  # (after a hang the interface is still busy: left alone)
         finally:
             runner.close()
             self._finalizer.detach()

@@ -21,6 +21,17 @@ capture time even if the caller sleeps past it, so trajectories are deterministi
 
 Errors raised by the interface on any thread are re-raised on the caller's thread, with their
 original type and traceback, by the call that needs their result.
+
+Hangs. An interface call running on a thread of the runner (the persistent worker, or the
+thread-per-step runner's capture thread) that has not returned ``hang_timeout`` seconds after
+it was due releases the caller with :class:`~rtgym_nb.errors.InterfaceHangError`. The runner is
+then *hung*: every later call raises ``InterfaceHangError`` at once, calls queued behind the
+stuck one are cancelled (they never reach the interface), and ``close()`` returns without
+waiting for the stuck thread, which ends by itself when the interface returns. Python cannot
+stop a thread, so that is all a runner can do. A call made on the caller's own thread (on the
+thread-per-step runner: ``send_control``, a capture at the end of the time-step, ``reset``,
+``wait``, ``render``) cannot be interrupted at all: a hang there blocks the caller until the
+interface returns (a ``TimeStepTimeoutWarning`` then reports the late time-step).
 """
 
 from __future__ import annotations
@@ -58,6 +69,8 @@ class Runner:
         self.pipeline: Pipeline | None = None
         self._timer: TimerHandle | None = None
         self.closed = False
+        self.hung = False
+        """An interface call overran ``hang_timeout`` (and may still be running)."""
 
     def attach(self, pipeline: Pipeline) -> None:
         """Drive ``pipeline`` from now on."""
@@ -66,8 +79,16 @@ class Runner:
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(*args)`` where the interface lives and return its result (or raise)."""
+        self._check_not_hung()
         with use_clock(self.clock):
             return fn(*args)
+
+    def _check_not_hung(self) -> None:
+        if self.hung:
+            raise InterfaceHangError(
+                "an earlier call to the interface overran hang_timeout and may still be "
+                "running: this environment cannot be used any more (close it and make a new one)"
+            )
 
     def finish(self) -> Captured:
         """Close the open time-step (capture, end) and return its observation."""
@@ -146,6 +167,7 @@ class ThreadPerStepRunner(Runner):
         wait = self.hang_timeout + max(0.0, pipeline.schedule.obs - self.clock.now())
         thread.join(wait)
         if thread.is_alive():
+            self.hung = True
             raise InterfaceHangError(
                 f"get_obs_rew_terminated_info() has not returned {wait:.1f} s after its capture "
                 f"time (hang_timeout={self.hang_timeout!r})"
@@ -155,10 +177,12 @@ class ThreadPerStepRunner(Runner):
     def close(self) -> None:
         super().close()
         thread = self._capture_thread
-        if thread is not None:
+        if thread is not None and not self.hung:  # a hung capture thread ends by itself
             thread.join(self.hang_timeout)
-            if not thread.is_alive():
-                self._capture_thread = None
+            if thread.is_alive():
+                self.hung = True
+        if thread is not None and not thread.is_alive():
+            self._capture_thread = None
 
     def threads(self) -> list[threading.Thread]:
         thread = self._capture_thread
@@ -170,25 +194,34 @@ class _Job:
 
     Each calling thread reuses one job (no allocation per ``step()``); ``done`` is a plain lock,
     held while the job is pending and released by the worker when it has run (cheaper to wait
-    on than an ``Event``).
+    on than an ``Event``). ``claim`` decides, once per use, who owns a pending job: the worker
+    (which then runs it) or a caller that gave up waiting (which cancels it: it never runs).
     """
 
-    __slots__ = ("args", "done", "error", "fn", "result")
+    __slots__ = ("args", "claim", "done", "error", "fn", "result")
 
     def __init__(self) -> None:
         self.fn: Callable[..., Any] | None = None
         self.args: tuple = ()
         self.done = threading.Lock()
         self.done.acquire()
+        self.claim = threading.Lock()
         self.result: Any = None
         self.error: BaseException | None = None
 
+    def cancel(self) -> bool:
+        """Called by a caller that stopped waiting: True if the job will never run."""
+        return self.claim.acquire(blocking=False)
+
     def run(self) -> None:
+        if not self.claim.acquire(blocking=False):
+            return  # cancelled by its caller; the job is never reused
         try:
             self.result = self.fn(*self.args)
         except BaseException as exc:  # re-raised on the caller's thread
             self.error = exc
         finally:
+            self.claim.release()
             self.done.release()
 
 
@@ -220,6 +253,7 @@ class PersistentThreadRunner(Runner):
     def call(self, fn: Callable[..., T], *args: Any) -> T:
         if threading.current_thread() is self._worker:
             return fn(*args)
+        self._check_not_hung()
         if self.closed or not self._worker.is_alive():
             raise RuntimeError("the environment's worker thread has stopped")
         job = getattr(self._local, "job", None)
@@ -235,10 +269,12 @@ class PersistentThreadRunner(Runner):
         done = False
         try:
             done = job.done.acquire(True, wait)
-        finally:  # timed out or interrupted (KeyboardInterrupt): the worker may still run this
-            if not done:  # job and release it later, so it is never reused
+        finally:  # timed out or interrupted (KeyboardInterrupt): cancel the job if the worker
+            if not done:  # has not started it; else it runs to its end, so it is never reused
                 self._local.job = None
+                job.cancel()
         if not done:
+            self.hung = True
             raise InterfaceHangError(
                 f"the interface has not returned from {getattr(fn, '__name__', fn)!s} "
                 f"after {wait:.1f} s (hang_timeout={self.hang_timeout!r}); the worker is stuck "
@@ -255,7 +291,7 @@ class PersistentThreadRunner(Runner):
         with use_clock(self.clock):
             jobs = self._jobs
             clock = self.clock
-            while True:
+            while not self.closed:  # (after close, not even a pending capture is taken)
                 pipeline = self.pipeline
                 if pipeline is not None and pipeline.pending_capture and not clock.simulated:
                     # wake early enough to wait the last stretch precisely
@@ -276,8 +312,10 @@ class PersistentThreadRunner(Runner):
             return
         super().close()
         self._jobs.put(_STOP)
-        if threading.current_thread() is not self._worker:
-            self._worker.join(self.hang_timeout)
+        if threading.current_thread() is not self._worker and not self.hung:
+            self._worker.join(self.hang_timeout)  # a hung worker ends by itself
+            if self._worker.is_alive():
+                self.hung = True
 
     def threads(self) -> list[threading.Thread]:
         return [self._worker] if self._worker.is_alive() else []
