@@ -275,7 +275,6 @@ class ControlPanel(_LoopHost, widgets.VBox):
         self.plot_hz = float(plot_hz)
         self._settings = self._checked(settings)
         self._run: _Run | None = None
-        self._shown_run: _Run | None = None
         self._build_widgets()
         super().__init__(children=self._layout())
         self.add_class("rtgym-panel")
@@ -337,8 +336,6 @@ class ControlPanel(_LoopHost, widgets.VBox):
         def record(change: dict) -> None:  # widget callbacks only record the new value
             value = change["new"]
             self._settings[key] = value * scale if scale != 1.0 else value
-            if key == "live_plot" and value and self._run is not None:
-                self._shown_run = None  # redraw the figures at the next refresh
         return record
 
     # -- widgets ----------------------------------------------------------------------------
@@ -474,8 +471,8 @@ class ControlPanel(_LoopHost, widgets.VBox):
         run = _Run(self.settings(), overrides, int(limit))
         run.results.settings = self._run_settings(run)
         self._run = run
-        self._shown_run = None
         self.message.value = ""
+        self.reward_curve.reset()
         self._set_buttons(running=True)
         if block:
             try:
@@ -680,7 +677,6 @@ class ControlPanel(_LoopHost, widgets.VBox):
         self.reward_curve.update(rewards, previous,
                                  title=f"reward per time-step (episode {episode + 1})")
         self.reward_curve.redraw()
-        self._shown_run = run
 
     def _set_buttons(self, running: bool) -> None:
         self.run_button.disabled = running
