@@ -28,7 +28,7 @@ import itertools
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 __all__ = [
@@ -233,11 +233,22 @@ def current_clock() -> Clock:
     return _current.get(_DEFAULT_WALL_CLOCK)
 
 
-@contextlib.contextmanager
-def use_clock(clock: Clock) -> Iterator[Clock]:
-    """Make ``clock`` what :func:`current_clock` returns inside the ``with`` block."""
-    token = _current.set(clock)
-    try:
-        yield clock
-    finally:
-        _current.reset(token)
+class use_clock:
+    """Make ``clock`` what :func:`current_clock` returns inside the ``with`` block.
+
+    A small class rather than a ``contextlib.contextmanager`` generator: environments enter
+    it around every interface call, where a generator-based context manager was measured to
+    cost tens of microseconds of CPU per ``step()`` when its code is cold in the caches.
+    """
+
+    __slots__ = ("_clock", "_token")
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    def __enter__(self) -> Clock:
+        self._token = _current.set(self._clock)
+        return self._clock
+
+    def __exit__(self, *exc_info: object) -> None:
+        _current.reset(self._token)
