@@ -85,14 +85,16 @@ class RealTimeEnv(gymnasium.Env):
     it, with its original type and traceback, whichever thread raised it; the episode is over
     (``step`` raises :class:`~rtgym_nb.errors.EpisodeNotRunningError` until ``reset``), and the
     environment can still be reset or closed. The same holds for a ``KeyboardInterrupt`` (a
-    notebook cell interrupted during ``step``): on ``real-time-gym-ts-v1`` the interrupted
-    step's job is cancelled if the worker has not started it, and otherwise ends with at most
-    that step's own ``send_control``; nothing is sent after that.
+    notebook cell interrupted during ``step``): on ``real-time-gym-ts-v1`` the worker drops the
+    interrupted call (it never starts it, or sends nothing more in it: at most a
+    ``send_control`` already under way completes), so nothing reaches the device after the
+    interrupt until the next ``reset``.
 
     Hangs: an interface call made on a worker thread (every call on ``real-time-gym-ts-v1``; the
     mid-step capture thread of ``real-time-gym-v1``) that overruns ``hang_timeout`` raises
     :class:`~rtgym_nb.errors.InterfaceHangError`; from then on the environment only closes
-    (promptly, without waiting for the stuck thread). On ``real-time-gym-v1`` every other call
+    (promptly, without waiting for the stuck thread), and the stuck call sends nothing more
+    once the interface returns. On ``real-time-gym-v1`` every other call
     (``send_control`` included) runs on the caller's own thread and cannot be interrupted: a
     hang there blocks the caller until the interface returns. Use ``real-time-gym-ts-v1`` if
     your interface can hang.

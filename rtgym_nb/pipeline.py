@@ -76,11 +76,16 @@ class Pipeline:
         self.timeouts = 0
         self.on_start: Callable[[Pipeline], None] | None = None
         """Set by the runner: arranges the capture of a time-step that just started."""
+        self.may_send: Callable[[], bool] | None = None
+        """Set by a runner whose caller can stop waiting (hang, interrupt, close): False when
+        nobody awaits the call in progress any more, which then sends nothing."""
 
     # -- the three phases ------------------------------------------------------------------
 
     def start(self, action: Any, call_time: float, joined: float, from_reset: bool) -> bool:
         """Send ``action`` and open the next time-step; return True if it timed out."""
+        if self.may_send is not None and not self.may_send():
+            return False  # the caller gave up on this call: the device gets nothing
         control = self.act_prepro(action) if self.act_prepro is not None else action
         clock = self.clock
         sent = clock.now()
@@ -203,7 +208,7 @@ class Pipeline:
         clock, schedule = self.clock, self.schedule
         if taken is None or schedule.obs < schedule.end:  # else: now >= capture time >= end
             clock.sleep_until(schedule.end)
-        if terminated or truncate:
+        if terminated or truncate or (self.may_send is not None and not self.may_send()):
             return self._record(), False, False, clock.now()
         control = self.act_prepro(action) if self.act_prepro is not None else action
         sent = clock.now()

@@ -26,7 +26,8 @@ Hangs. An interface call running on a thread of the runner (the persistent worke
 thread-per-step runner's capture thread) that has not returned ``hang_timeout`` seconds after
 it was due releases the caller with :class:`~rtgym_nb.errors.InterfaceHangError`. The runner is
 then *hung*: every later call raises ``InterfaceHangError`` at once, calls queued behind the
-stuck one are cancelled (they never reach the interface), and ``close()`` returns without
+stuck one are cancelled (they never reach the interface), the stuck call sends no control once
+it returns (nor does a call interrupted by ``KeyboardInterrupt``), and ``close()`` returns without
 waiting for the stuck thread, which ends by itself when the interface returns. Python cannot
 stop a thread, so that is all a runner can do. A call made on the caller's own thread (on the
 thread-per-step runner: ``send_control``, a capture at the end of the time-step, ``reset``,
@@ -196,9 +197,10 @@ class _Job:
     held while the job is pending and released by the worker when it has run (cheaper to wait
     on than an ``Event``). ``claim`` decides, once per use, who owns a pending job: the worker
     (which then runs it) or a caller that gave up waiting (which cancels it: it never runs).
+    A job its caller gave up on while it ran is ``abandoned``: it sends nothing more.
     """
 
-    __slots__ = ("args", "claim", "done", "error", "fn", "result")
+    __slots__ = ("abandoned", "args", "claim", "done", "error", "fn", "result")
 
     def __init__(self) -> None:
         self.fn: Callable[..., Any] | None = None
@@ -206,6 +208,7 @@ class _Job:
         self.done = threading.Lock()
         self.done.acquire()
         self.claim = threading.Lock()
+        self.abandoned = False
         self.result: Any = None
         self.error: BaseException | None = None
 
@@ -242,8 +245,18 @@ class PersistentThreadRunner(Runner):
         super().__init__(clock, hang_timeout)
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._local = threading.local()  # each calling thread's reusable _Job
+        self._running: _Job | None = None  # the job the worker is running
         self._worker = threading.Thread(target=self._serve, name="rtgym_nb-worker", daemon=True)
         self._worker.start()
+
+    def attach(self, pipeline: Pipeline) -> None:
+        super().attach(pipeline)
+        pipeline.may_send = self._may_send
+
+    def _may_send(self) -> bool:
+        """Someone still awaits the job being run (so it may send a control)."""
+        job = self._running
+        return not self.closed and (job is None or not job.abandoned)
 
     def _arrange_capture(self, pipeline: Pipeline) -> None:
         if self.clock.simulated:
@@ -270,9 +283,10 @@ class PersistentThreadRunner(Runner):
         try:
             done = job.done.acquire(True, wait)
         finally:  # timed out or interrupted (KeyboardInterrupt): cancel the job if the worker
-            if not done:  # has not started it; else it runs to its end, so it is never reused
-                self._local.job = None
-                job.cancel()
+            if not done:  # has not started it; else it runs to its end, sending nothing more
+                self._local.job = None  # (and is never reused)
+                if not job.cancel():
+                    job.abandoned = True
         if not done:
             self.hung = True
             raise InterfaceHangError(
@@ -305,7 +319,9 @@ class PersistentThreadRunner(Runner):
                     job = jobs.get()
                 if job is _STOP:
                     return
+                self._running = job
                 job.run()
+                self._running = None
 
     def close(self) -> None:
         if self.closed:
