@@ -1,0 +1,385 @@
+"""``python -m rtgym_nb bench``: how precisely does this machine keep real time?
+
+It runs a trivial interface (a 1-D action, an observation carrying its capture time) on real
+time, for a few hundred time-steps, and prints the distribution of what matters:
+
+* **control period**: the interval between two consecutive ``send_control`` calls (nominally one
+  time-step); its error is ``|interval - time_step|``;
+* **capture period**: the same for ``get_obs_rew_terminated_info`` calls;
+* **control latency**: from an observation's capture to the next ``send_control``, i.e. how long
+  the environment itself takes to turn "the time-step ended" into "the next action is out";
+* **timeouts**: time-steps whose period exceeded ``time_step * (1 + timeout_factor)`` or that
+  broke the elastic constraint.
+
+Every figure comes from timestamps taken inside the interface (``time.perf_counter()`` on entry
+of each call), not from the environment's own trace, so the same numbers can be computed for any
+implementation; ``benchmarks/timing.py`` uses the functions here to compare rtgym_nb with rtgym
+0.16. With ``--plot out.png`` it also saves histograms of both periods (needs matplotlib, which
+is imported only then).
+
+Example::
+
+    python -m rtgym_nb bench --time-step 0.005 --steps 2000 --plot timing.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "METRICS",
+    "format_table",
+    "main",
+    "plot_periods",
+    "run",
+    "summarize",
+]
+
+QUANTILES: tuple[tuple[str, float], ...] = (("p50", 50.0), ("p90", 90.0), ("p99", 99.0))
+
+METRICS: tuple[tuple[str, str], ...] = (
+    ("control_period_error", "control period error"),
+    ("capture_period_error", "capture period error"),
+    ("latency", "control latency"),
+)
+"""The distributions :func:`summarize` reports (key, label), each in microseconds."""
+
+
+def _distribution(values: np.ndarray) -> dict[str, float | None]:
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return {name: None for name, _ in QUANTILES} | {"max": None, "mean": None}
+    out: dict[str, float | None] = {
+        name: float(np.percentile(values, q)) for name, q in QUANTILES
+    }
+    out["max"] = float(values.max())
+    out["mean"] = float(values.mean())
+    return out
+
+
+def summarize(
+    send: Sequence[float],
+    capture: Sequence[float],
+    time_step: float,
+    timeout_factor: float = 1.0,
+    flagged: Sequence[int] = (),
+    warmup: int = 0,
+) -> dict[str, Any]:
+    """Statistics of one run, from the interface's own timestamps.
+
+    Args:
+        send: Times (s) at which ``send_control`` was entered, in order (``reset()``'s first).
+        capture: Times (s) at which ``get_obs_rew_terminated_info`` was entered; capture ``k``
+            ends the time-step opened by send ``k``.
+        time_step: Nominal time-step duration (s).
+        timeout_factor: The environment's elasticity, in time-steps.
+        flagged: Indices of sends that the environment reported as timed out (warnings).
+        warmup: Leading time-steps left out of the distributions (timeouts count them all).
+
+    Returns:
+        ``{metric: {"p50", "p90", "p99", "max", "mean"}}`` in microseconds for each of
+        :data:`METRICS`, plus ``timeouts`` (time-steps whose control period exceeded
+        ``time_step * (1 + timeout_factor)``, or flagged), ``timeout_fraction`` and ``steps``.
+    """
+    send_a = np.asarray(send, dtype=float)
+    capture_a = np.asarray(capture, dtype=float)
+    n = min(capture_a.size, send_a.size - 1)
+    latency = (send_a[1 : n + 1] - capture_a[:n]) * 1e6
+    control = np.diff(send_a)
+    control_error = np.abs(control - time_step) * 1e6
+    capture_error = np.abs(np.diff(capture_a) - time_step) * 1e6
+    late = control > time_step * (1.0 + timeout_factor)  # late[i]: send i + 1
+    timed_out = np.zeros(max(send_a.size, 1), dtype=bool)
+    timed_out[1:][late] = True
+    for index in flagged:
+        if 0 <= index < timed_out.size:
+            timed_out[index] = True
+    steps = max(send_a.size - 1, 0)
+    timeouts = int(timed_out[1:].sum())
+    return {
+        "time_step_us": time_step * 1e6,
+        "steps": steps,
+        "control_period_error": _distribution(control_error[warmup:]),
+        "capture_period_error": _distribution(capture_error[warmup:]),
+        "latency": _distribution(latency[warmup:]),
+        "timeouts": timeouts,
+        "timeout_fraction": timeouts / steps if steps else 0.0,
+    }
+
+
+# -- measuring rtgym_nb --------------------------------------------------------------------
+
+
+def _stamp_interface() -> tuple[type, list[float], list[float]]:
+    """A fresh trivial interface class and the two lists its instances stamp into."""
+    from gymnasium import spaces
+
+    from rtgym_nb.interface import RealTimeGymInterface
+
+    send: list[float] = []
+    capture: list[float] = []
+    perf_counter = time.perf_counter
+
+    class StampInterface(RealTimeGymInterface):
+        def __init__(self) -> None:
+            self._stamp = np.zeros(1)  # reused: the interface itself should cost ~nothing
+            self._obs = [self._stamp]
+
+        def send_control(self, control: Any) -> None:
+            send.append(perf_counter())
+
+        def reset(self, seed=None, options=None):
+            return [np.array([perf_counter()])], {}
+
+        def get_obs_rew_terminated_info(self):
+            t = perf_counter()
+            capture.append(t)
+            self._stamp[0] = t
+            return self._obs, 0.0, False, {}
+
+        def get_observation_space(self):
+            return spaces.Tuple((spaces.Box(-np.inf, np.inf, shape=(1,), dtype=np.float64),))
+
+        def get_action_space(self):
+            return spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32)
+
+        def get_default_action(self):
+            return np.zeros(1, dtype=np.float32)
+
+    return StampInterface, send, capture
+
+
+def _busy(duration: float) -> None:
+    end = time.perf_counter() + duration
+    x = 1.0
+    while time.perf_counter() < end:
+        for _ in range(50):
+            x = (x * 1.000001 + 0.5) % 7.0
+
+
+def run(
+    env: str = "v1",
+    time_step: float = 0.01,
+    steps: int = 500,
+    caller: str = "sleep",
+    timeout_factor: float = 1.0,
+    warmup: int | None = None,
+) -> dict[str, Any]:
+    """Run ``steps`` time-steps of the trivial interface on real time and summarize them.
+
+    Args:
+        env: ``"v1"`` (``real-time-gym-v1``) or ``"ts"`` (``real-time-gym-ts-v1``).
+        time_step: Time-step duration (s); observations are captured at the end of each.
+        steps: Number of ``step()`` calls.
+        caller: What the caller does between steps: ``"sleep"`` (half a time-step),
+            ``"busy"`` (pure-Python work for half a time-step) or ``"none"``.
+        timeout_factor: The elasticity (time-steps).
+        warmup: Leading time-steps left out of the distributions (default: 2 %, at least 2).
+
+    Returns:
+        :func:`summarize`'s dictionary, plus ``env``, ``caller``, ``steps_per_s``,
+        ``cpu_per_step_us`` (process CPU time per step, the caller's own work excluded) and the
+        raw stamps (``send``, ``capture``, in seconds).
+    """
+    import gymnasium
+
+    import rtgym_nb  # registers the ids
+    from rtgym_nb.config import make_config
+
+    env_id = {"v1": "real-time-gym-v1", "ts": "real-time-gym-ts-v1"}[env]
+    interface, send, capture = _stamp_interface()
+    config = make_config(
+        interface,
+        time_step_duration=time_step,
+        start_obs_capture=time_step,
+        time_step_timeout_factor=timeout_factor,
+        act_buf_len=1,
+    )
+    if warmup is None:
+        warmup = max(2, steps // 50)
+    action = np.zeros(1, dtype=np.float32)
+    half = time_step / 2
+    inference_cpu = 0.0
+    with gymnasium.make(env_id, config=config, disable_env_checker=True) as made:
+        inner = made.unwrapped
+        inner.warn_on_timeout = False  # counted from the trace below instead
+        made.reset()
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        if caller == "sleep":
+            for _ in range(steps):
+                time.sleep(half)
+                made.step(action)
+        elif caller == "busy":
+            for _ in range(steps):
+                c0 = time.thread_time()
+                _busy(half)
+                inference_cpu += time.thread_time() - c0
+                made.step(action)
+        elif caller == "none":
+            for _ in range(steps):
+                made.step(action)
+        else:
+            raise ValueError(f"caller must be 'sleep', 'busy' or 'none', got {caller!r}")
+        wall = time.perf_counter() - wall0
+        cpu = time.process_time() - cpu0
+        trace = inner.trace.arrays()
+        flagged = [int(i) for i in trace["step"][trace["timed_out"]]]
+        version = rtgym_nb.__version__
+    result = summarize(send, capture, time_step, timeout_factor, flagged, warmup)
+    result.update(
+        package="rtgym_nb",
+        version=version,
+        env=env,
+        caller=caller,
+        steps_per_s=steps / wall if wall > 0 else None,
+        cpu_per_step_us=(cpu - inference_cpu) / steps * 1e6 if steps else None,
+        send=list(send),
+        capture=list(capture),
+    )
+    return result
+
+
+# -- presenting ------------------------------------------------------------------------------
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "n/a" if value is None else f"{value:,.{digits}f}"
+
+
+def format_table(results: Sequence[dict[str, Any]]) -> str:
+    """A plain-text table: one column per result, one row per statistic (microseconds)."""
+    header = ["(us)"] + [f"{r.get('package', 'rtgym_nb')} {r['env']}" for r in results]
+    rows: list[list[str]] = []
+    for key, label in METRICS:
+        for stat in ("p50", "p90", "p99", "max"):
+            rows.append([f"{label} {stat}"] + [_fmt(r[key][stat]) for r in results])
+    rows.append(["timeouts"] + [f"{r['timeouts']} / {r['steps']}" for r in results])
+    if all("cpu_per_step_us" in r for r in results):
+        rows.append(["CPU per step"] + [_fmt(r["cpu_per_step_us"]) for r in results])
+    if all("steps_per_s" in r for r in results):
+        rows.append(["steps/s"] + [_fmt(r["steps_per_s"], 0) for r in results])
+    table = [header, *rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    lines = []
+    for n, row in enumerate(table):
+        cells = [row[0].ljust(widths[0])]
+        cells += [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]
+        lines.append("  ".join(cells))
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def plot_periods(
+    panels: Sequence[dict[str, Any]],
+    path: str,
+    title: str | None = None,
+    columns: int | None = None,
+) -> None:
+    """Save histograms of control and capture periods to ``path`` (PNG), one panel per entry.
+
+    Each panel is a dict with ``title``, ``time_step`` (s) and ``series``: a list of
+    ``(label, send_stamps, capture_stamps)``. Each series draws two histograms of its periods
+    in milliseconds (control filled, capture outlined), on a log count axis so the tails show.
+    """
+    from matplotlib.figure import Figure  # a bare Figure: pyplot's backend is left alone
+
+    n = len(panels)
+    columns = columns or min(n, 2)
+    rows = -(-n // columns)
+    figure = Figure(figsize=(5.2 * columns, 3.4 * rows), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False)
+    colors = ("tab:blue", "tab:orange", "tab:green", "tab:red")
+    for ax, panel in zip(axes.flat, panels, strict=False):
+        dt_ms = panel["time_step"] * 1e3
+        series = [
+            (label, np.diff(np.asarray(s, float)) * 1e3, np.diff(np.asarray(c, float)) * 1e3)
+            for label, s, c in panel["series"]
+        ]
+        values = np.concatenate([np.concatenate((a, b)) for _, a, b in series] or [[]])
+        values = values[np.isfinite(values)]
+        if values.size:
+            low, high = np.percentile(values, [0.5, 99.5])
+            span = max(high - low, dt_ms * 0.02, 0.004)
+            low, high = max(low - 0.15 * span, 0.0), high + 0.15 * span
+            bins = np.linspace(low, high, 80)
+        else:
+            bins = 80
+        for (label, control, capture), color in zip(series, colors, strict=False):
+            if values.size:  # outliers land in the edge bins rather than off the axis
+                control = np.clip(control, bins[0], bins[-1])
+                capture = np.clip(capture, bins[0], bins[-1])
+            ax.hist(control, bins=bins, color=color, alpha=0.45, label=f"{label} control")
+            ax.hist(capture, bins=bins, color=color, histtype="step", linewidth=1.3,
+                    label=f"{label} capture")
+        ax.axvline(dt_ms, color="black", linewidth=0.8, linestyle="--")
+        ax.set_yscale("log")
+        ax.set_xlabel("period (ms)")
+        ax.set_ylabel("time-steps")
+        ax.set_title(panel["title"], fontsize="medium")
+        ax.legend(fontsize="x-small")
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    if title:
+        figure.suptitle(title)
+    figure.savefig(path, dpi=110)
+
+
+# -- command line ----------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m rtgym_nb bench``: measure and print this machine's real-time precision."""
+    parser = argparse.ArgumentParser(
+        prog="python -m rtgym_nb bench",
+        description="Measure how precisely rtgym_nb keeps real time on this machine: control "
+        "and capture period errors, control latency and timeouts, from timestamps taken "
+        "inside a trivial interface.",
+    )
+    parser.add_argument("--time-step", type=float, default=0.01, metavar="S",
+                        help="time-step duration in seconds (default 0.01)")
+    parser.add_argument("--steps", type=int, default=500, metavar="N",
+                        help="time-steps per environment (default 500)")
+    parser.add_argument("--env", choices=("v1", "ts", "both"), default="both",
+                        help="real-time-gym-v1, real-time-gym-ts-v1 or both (default)")
+    parser.add_argument("--caller", choices=("sleep", "busy", "none"), default="sleep",
+                        help="between steps, the caller sleeps half a time-step (default), "
+                        "computes in pure Python for half a time-step, or does nothing")
+    parser.add_argument("--timeout-factor", type=float, default=1.0, metavar="F",
+                        help="elasticity in time-steps (default 1)")
+    parser.add_argument("--plot", metavar="OUT.png",
+                        help="also save histograms of the periods (needs matplotlib)")
+    args = parser.parse_args(argv)
+    if not args.time_step > 0:
+        parser.error(f"--time-step must be > 0, got {args.time_step}")
+    if args.steps < 2:
+        parser.error(f"--steps must be >= 2, got {args.steps}")
+    if not args.timeout_factor > 0:
+        parser.error(f"--timeout-factor must be > 0, got {args.timeout_factor}")
+
+    envs = ("v1", "ts") if args.env == "both" else (args.env,)
+    print(f"rtgym_nb bench: {args.steps} time-steps of {args.time_step * 1e3:g} ms per env, "
+          f"caller: {args.caller}; {sys.platform}, Python {sys.version.split()[0]}")
+    results = []
+    for env in envs:
+        results.append(run(env, args.time_step, args.steps, args.caller, args.timeout_factor))
+    print(format_table(results))
+    if args.plot:
+        panel = {
+            "title": f"{args.time_step * 1e3:g} ms time-steps, caller: {args.caller}",
+            "time_step": args.time_step,
+            "series": [(f"rtgym_nb {r['env']}", r["send"], r["capture"]) for r in results],
+        }
+        plot_periods([panel], args.plot, columns=1)
+        print(f"histograms saved to {args.plot}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
