@@ -64,6 +64,18 @@ class Figure(LiveFigure):
         if invalidate is not None:
             invalidate()
 
+    def redraw(self) -> None:
+        """Push the picture to where it is shown (see :class:`~rtgym_nb.viz.arena.LiveFigure`).
+
+        An ipympl canvas that no browser has shown yet is left alone: a picture pushed before
+        the browser's first handshake leaves ipympl's initial image broken (a blank figure),
+        while the first display renders the figure in full anyway.
+        """
+        if self.interactive and getattr(self.figure.canvas, "syncing_data_url", False):
+            self.changed()
+            return
+        super().redraw()
+
 
 # ----------------------------------------------------------------------------- numbers
 
@@ -127,12 +139,17 @@ class PeriodHistograms(Figure):
         span: Half-width of the histogram's range (s); default 10% of the time-step.
         bins: Number of bins.
         title: Figure title.
-        figsize, dpi, interactive: As for :class:`~rtgym_nb.viz.arena.LiveFigure`.
+        interactive: Use an ipympl canvas. False by default: the figure is shown as an image
+            widget, which a cell that is busy (running :meth:`follow`) can update. An ipympl
+            canvas must first complete a handshake with the browser, which a busy kernel only
+            answers when the cell ends: displayed just before a blocking cell (as under "Run
+            All"), it would stay blank until the run is over.
+        figsize, dpi: As for :class:`~rtgym_nb.viz.arena.LiveFigure`.
     """
 
     def __init__(self, time_step: float, *, span: float | None = None, bins: int = 41,
                  title: str | None = None, figsize: tuple[float, float] = (8.0, 3.0),
-                 dpi: float = 80, interactive: bool | None = None) -> None:
+                 dpi: float = 80, interactive: bool | None = False) -> None:
         super().__init__(figsize, dpi, interactive)
         self.time_step = float(time_step)
         self.span = float(span) if span is not None else 0.1 * self.time_step
