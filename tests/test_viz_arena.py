@@ -104,6 +104,8 @@ def test_interactive_canvas_builds_and_blits_without_a_frontend():
     arena.redraw()
     arena.redraw()
     assert arena.full_draws == 1
+    # no browser view yet: the picture it will start from is a valid data URL
+    assert arena.widget._data_url.startswith("data:image/png;base64,")
     bundle = arena._repr_mimebundle_()
     assert "image/png" in bundle  # exported notebooks keep a picture
     arena.close()

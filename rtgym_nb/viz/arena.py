@@ -188,7 +188,15 @@ class LiveFigure:
         with self._lock:
             self.render()
             if self.interactive:
-                self.figure.canvas.blit()  # sends the changed pixels to the browser
+                canvas = self.figure.canvas
+                if getattr(canvas, "syncing_data_url", False):
+                    # No browser view has started yet. Keep the picture it will start from:
+                    # ipympl's own sending would store it without the "data:" prefix, which
+                    # breaks the view (the figure then never appears).
+                    canvas._data_url = "data:image/png;base64," + base64.b64encode(
+                        self._encode_png()).decode("ascii")
+                else:
+                    canvas.blit()  # sends the changed pixels to the browser
             elif self._image is not None:
                 self._image.value = self._encode_png()
 
