@@ -358,7 +358,7 @@ class ControlPanel(_LoopHost, widgets.VBox):
             s["time_step_duration"] * 1e3, 1e-3, min=5.0, max=200.0, step=5.0,
             readout_format=".0f"), "rtgym-time-step")
         c["start_obs_capture"] = slider(
-            widgets.FloatSlider, "capture_fraction", "capture at (× time-step)",
+            widgets.FloatSlider, "capture_fraction", "capture (× time-step)",
             s["capture_fraction"], min=0.0, max=1.0, step=0.05, readout_format=".2f")
         c["time_step_timeout_factor"] = slider(
             widgets.FloatSlider, "time_step_timeout_factor", "elasticity (time-steps)",
@@ -384,8 +384,9 @@ class ControlPanel(_LoopHost, widgets.VBox):
                                        style=style, layout=wide)
         c["env_id"].observe(self._on_change("env_id"), names="value")
         c["episodes"] = widgets.BoundedIntText(value=s["episodes"], min=0, max=100_000,
-                                               description="episodes (0: until Stop)",
-                                               style=style, layout=widgets.Layout(width="260px"))
+                                               description="episodes (0: ∞)",
+                                               style={"description_width": "100px"},
+                                               layout=widgets.Layout(width="190px"))
         c["episodes"].observe(self._on_change("episodes"), names="value")
         c["pace"] = widgets.Checkbox(value=s["pace"], description="pace simulated runs",
                                      indent=False)
@@ -405,7 +406,8 @@ class ControlPanel(_LoopHost, widgets.VBox):
         self.benchmarks = _classed(widgets.HTML(value=""), "rtgym-benchmarks")
 
         self.arena = ArenaPlot(title="arena (true, observed, target)")
-        self.reward_curve = RewardCurve(ep_max_length=int(s["ep_max_length"]))
+        self.reward_curve = RewardCurve(ep_max_length=int(s["ep_max_length"]),
+                                        figsize=(4.0, 2.4))
         self.arena_box = _classed(widgets.Box([self.arena.widget]), "rtgym-arena")
         self.reward_box = _classed(widgets.Box([self.reward_curve.widget]), "rtgym-reward")
 
