@@ -529,8 +529,13 @@ class Panel:
             time.sleep(0.25)
         return frozen
 
-    def exercise(self, timings: dict[str, Any], label: str) -> None:
-        """Slider, Run, watch, Stop: the checks shared by JupyterLab and Voila."""
+    def exercise(
+        self, timings: dict[str, Any], label: str, while_running: Callable[[], None] | None = None
+    ) -> None:
+        """Slider, Run, watch, Stop: the checks shared by JupyterLab and Voila.
+
+        ``while_running`` is called once the live plot has been seen moving, before Stop.
+        """
         before, after = self.move_slider()
         timings[f"{label}: time-step slider moved (readout)"] = f"{before} -> {after}"
         start_steps = self.steps()
@@ -545,6 +550,8 @@ class Panel:
         shot_b = self.wait_arena_changes(shot_a)  # the live plot keeps moving
         self.shot("running_b")
         assert shot_a != shot_b
+        if while_running is not None:
+            while_running()
         later = self.wait_steps_above(running)
         assert later > running
         figures_after = [c.screenshot() for c in self.canvases().all() if c.is_visible()]
@@ -667,21 +674,34 @@ def test_dashboard_in_jupyterlab(
 
     panel.exercise(timings, "JupyterLab")
     panel.assert_widgets_rendered()
-    _save_readme_picture(panel, notebook, request)
 
 
 def _save_readme_picture(panel: Panel, notebook: Path, request: pytest.FixtureRequest) -> None:
-    """docs/screenshots/dashboard.png: only from the real dashboard, once (or when asked)."""
+    """docs/screenshots/dashboard.png: only from the real dashboard, once (or when asked).
+
+    Taken from the Voila app (the full page width, unlike a notebook's output area), cropped to
+    what the panel draws, and reduced to 256 colours to stay small in git.
+    """
     if notebook != DASHBOARD:
         return
     if README_PICTURE.exists() and os.environ.get("RTGYM_UPDATE_SCREENSHOTS") != "1":
         return
-    from PIL import Image
+    from PIL import Image, ImageChops
 
     raw = panel.shot("readme")
     README_PICTURE.parent.mkdir(parents=True, exist_ok=True)
     with Image.open(raw) as image:
-        small = image.convert("RGB").quantize(colors=64, method=Image.Quantize.MEDIANCUT)
+        rgb = image.convert("RGB")
+        background = Image.new("RGB", rgb.size, rgb.getpixel((rgb.width - 1, rgb.height - 1)))
+        box = ImageChops.difference(rgb, background).getbbox() or (0, 0, *rgb.size)
+        margin = 8
+        box = (
+            max(0, box[0] - margin),
+            max(0, box[1] - margin),
+            min(rgb.width, box[2] + margin),
+            min(rgb.height, box[3] + margin),
+        )
+        small = rgb.crop(box).quantize(colors=256, method=Image.Quantize.MEDIANCUT)
         small.save(README_PICTURE, optimize=True)
     _report(request.config, f"wrote {README_PICTURE.relative_to(REPO)}")
 
@@ -706,4 +726,6 @@ def test_dashboard_as_voila_app(
     tracebacks = page.locator(".jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']")
     assert "Traceback" not in " ".join(tracebacks.all_inner_texts())
     panel.shot("app", full_page=True)
-    panel.exercise(timings, "Voila")
+    panel.exercise(
+        timings, "Voila", while_running=lambda: _save_readme_picture(panel, _target(), request)
+    )
