@@ -6,7 +6,8 @@ here is a test itself: pytest only collects ``test_*.py``.
 :class:`FaultyInterface` is a tiny, deterministic device:
 
 * action: ``Box(-1e9, 1e9, (2,), float64)``, so tags such as ``(thread, seq)`` pass exactly;
-* observation: ``[sends, last]``: how many controls it has received so far, and the last one;
+* observation: ``[sends, last]``: how many controls it has received since ``reset()``, and
+  the last one (zeros right after a reset), so a reset with any seed is deterministic;
 * every call is logged with the wall time and the thread it came from (``calls``), and every
   control with its value (``sends``), so a test can see what really reached the "device".
 
@@ -84,6 +85,8 @@ class FaultyInterface(RealTimeGymInterface):
         """``(method, wall time, thread ident)`` for every call, in order."""
         self.sends: list[np.ndarray] = []
         """Every control received, in order."""
+        self.episode_sends = 0
+        self.last_send = np.zeros(2)
         self.send_times: list[float] = []
         self.captures_in_episode = 0
         self.render_mode: str | None = None
@@ -108,7 +111,7 @@ class FaultyInterface(RealTimeGymInterface):
 
     def get_observation_space(self) -> spaces.Tuple:
         return spaces.Tuple((
-            spaces.Box(0.0, np.inf, (1,), np.float64),
+            spaces.Box(0.0, 1e9, (1,), np.float64),
             spaces.Box(-1e9, 1e9, (2,), np.float64),
         ))
 
@@ -120,12 +123,17 @@ class FaultyInterface(RealTimeGymInterface):
 
     def send_control(self, control: Any) -> None:
         self._enter("send_control")
-        self.sends.append(np.array(control, dtype=np.float64))
+        control = np.array(control, dtype=np.float64)
+        self.sends.append(control)
         self.send_times.append(time.perf_counter())
+        self.episode_sends += 1
+        self.last_send = control
 
     def reset(self, seed: int | None = None, options: dict | None = None) -> tuple[list, dict]:
         self._enter("reset")
         self.captures_in_episode = 0
+        self.episode_sends = 0
+        self.last_send = np.zeros(2)
         return self._obs(), {}
 
     def get_obs_rew_terminated_info(self) -> tuple[list, float, bool, dict]:
@@ -145,8 +153,7 @@ class FaultyInterface(RealTimeGymInterface):
         return np.zeros((4, 4, 3), dtype=np.uint8)
 
     def _obs(self) -> list[np.ndarray]:
-        last = self.sends[-1] if self.sends else np.zeros(2)
-        return [np.array([float(len(self.sends))]), np.array(last, dtype=np.float64)]
+        return [np.array([float(self.episode_sends)]), self.last_send.copy()]
 
 
 def raise_boom(method: str) -> None:
@@ -157,8 +164,7 @@ def raise_boom(method: str) -> None:
 def config(clock: str = "simulated", **overrides: Any) -> dict[str, Any]:
     """A fresh configuration for :class:`FaultyInterface`: 20 ms steps, no timeout warnings.
 
-    ``interface_kwargs`` entries can be passed directly as ``fault_*``-free keywords via
-    ``interface_kwargs={...}``; everything else is a config override.
+    Faults go in ``interface_kwargs={...}``; every keyword is a config override.
     """
     settings: dict[str, Any] = {
         "time_step_duration": 0.02,
