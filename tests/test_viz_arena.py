@@ -146,6 +146,16 @@ def test_age_histogram_counts_fractions_and_ignores_infinite_ages():
     assert histogram.rgb().shape[2] == 3
 
 
+def test_age_histogram_range_follows_longer_delays():
+    histogram = AgeHistogram()
+    assert histogram.axes.get_xlim() == (0.0, 100.0)
+    histogram.set_range(0.21)
+    assert histogram.axes.get_xlim() == (0.0, 500.0)
+    histogram.update([0.15, 0.2, 0.2])
+    assert histogram.steps.get_data().values.sum() == pytest.approx(1.0)
+    histogram.rgb()
+
+
 def test_nice_ceiling():
     assert [_nice_ceiling(x) for x in (0.01, 0.06, 0.3, 0.7, 1.3, 2.4, 12)] == pytest.approx(
         [0.05, 0.1, 0.5, 1.0, 2.0, 2.5, 20.0])

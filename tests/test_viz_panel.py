@@ -265,6 +265,12 @@ def test_drone_pad_buttons_and_delays_without_running():
         assert not np.array_equal(before, pad.target)
         with pytest.raises(ValueError):
             pad.set_delays(0.1, 0.05)
+        pad.set_delays(0.15, 0.2)  # from code: the slider and the histogram follow
+        assert pad.controls["delays"].value == (150.0, 200.0)
+        assert pad.drone.communication_delay_min == 0.15
+        assert pad.age_plot.axes.get_xlim()[1] >= 210
+        pad.set_delays(0.023, 0.031)  # off the slider's 5 ms grid: the drone keeps the request
+        assert pad.drone.communication_delay_min == 0.023
     finally:
         pad.close()
 

@@ -490,6 +490,18 @@ class AgeHistogram(LiveFigure):
         if bounds is not None:
             self.set_bounds(*bounds)
 
+    def set_range(self, longest: float, bins: int = 50) -> None:
+        """Make the x axis cover ages up to at least ``longest`` seconds (coarsely rounded up).
+
+        The counts are cleared: call :meth:`update` again.
+        """
+        with self._lock:
+            top = _nice_ceiling(max(float(longest), 1e-3) * 1.2)
+            self.bins = np.linspace(0.0, top, bins + 1)
+            self.steps.set_data(np.zeros(bins), self.bins * 1e3)
+            self.axes.set_xlim(0.0, top * 1e3)
+            self.invalidate()
+
     def set_bounds(self, lowest: float, highest: float) -> None:
         """Draw the lowest and highest possible ages (seconds) as dashed lines."""
         with self._lock:

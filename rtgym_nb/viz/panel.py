@@ -770,6 +770,7 @@ class DronePad(_LoopHost, widgets.VBox):
         self._rng = np.random.default_rng(seed)
         self._delays = (float(delays[0]), float(delays[1]))
         self._pending_delays: tuple[float, float] | None = None
+        self._syncing_slider = False
         self._velocity = (0.0, 0.0)
         self._stop_event = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -808,6 +809,13 @@ class DronePad(_LoopHost, widgets.VBox):
         if not 0 <= low <= high:
             raise ValueError(f"need 0 <= low <= high, got {low!r}, {high!r}")
         self._pending_delays = (float(low), float(high))
+        slider = self.controls["delays"]
+        if not self._syncing_slider and tuple(slider.value) != (low * 1e3, high * 1e3):
+            self._syncing_slider = True  # the slider follows, without calling us back
+            try:
+                slider.value = (low * 1e3, high * 1e3)
+            finally:
+                self._syncing_slider = False
         if not self.running:
             self._apply_delays()
             self._refresh(final=True)
@@ -819,7 +827,9 @@ class DronePad(_LoopHost, widgets.VBox):
         self._pending_delays = None
         self._delays = pending
         self.drone = self._new_drone()
-        self.age_plot.set_bounds(pending[0], pending[1] + self.drone.control_sleep)
+        longest = pending[1] + self.drone.control_sleep
+        self.age_plot.set_range(longest)
+        self.age_plot.set_bounds(pending[0], longest)
 
     # -- widgets ----------------------------------------------------------------------------
 
@@ -833,10 +843,9 @@ class DronePad(_LoopHost, widgets.VBox):
         low, high = self._delays
         c["delays"] = widgets.FloatRangeSlider(value=(low * 1e3, high * 1e3), min=0.0,
                                                max=200.0, step=5.0, description="delays (ms)",
-                                               style=style, continuous_update=False)
-        c["delays"].observe(
-            lambda change: self.set_delays(change["new"][0] * 1e-3, change["new"][1] * 1e-3),
-            names="value")
+                                               style=style, continuous_update=False,
+                                               readout_format=".0f")
+        c["delays"].observe(self._on_delay_slider, names="value")
 
         def arrow(icon: str, dx: float, dy: float) -> widgets.Button:
             button = widgets.Button(icon=icon, tooltip=f"velocity {dx:+g}, {dy:+g}",
@@ -868,8 +877,9 @@ class DronePad(_LoopHost, widgets.VBox):
         self.status = _classed(widgets.Label(value="stopped"), "rtgym-pad-status")
         self.wire = widgets.Label(value="")
         self.arena = ArenaPlot(title="fly to the star")
-        self.age_plot = AgeHistogram(
-            bounds=(self._delays[0], self._delays[1] + self.drone.control_sleep))
+        longest = self._delays[1] + self.drone.control_sleep
+        self.age_plot = AgeHistogram(bounds=(self._delays[0], longest))
+        self.age_plot.set_range(longest)
 
     def _layout(self) -> list:
         c = self.controls
@@ -879,6 +889,10 @@ class DronePad(_LoopHost, widgets.VBox):
             _classed(widgets.Box([self.age_plot.widget]), "rtgym-age"),
         ])
         return [widgets.HBox([left, _classed(widgets.Box([self.arena.widget]), "rtgym-arena")])]
+
+    def _on_delay_slider(self, change: dict) -> None:
+        if not self._syncing_slider:
+            self.set_delays(change["new"][0] * 1e-3, change["new"][1] * 1e-3)
 
     def _sync_velocity(self) -> None:
         self._velocity = (self.controls["vel_x"].value, self.controls["vel_y"].value)
