@@ -104,15 +104,18 @@ class SweepFigure(Figure):
 
     Rows are delay ranges; columns are the tutorial's proportional controller ("P", which
     ignores the buffer) and the predictive controller with each buffer length. Left: success
-    rate. Right: median time to target of the successful episodes (blank: none succeeded).
+    rate. Right: median time to target of the successful episodes, shown only where at least
+    ``min_success`` of the episodes succeeded (a median over one lucky episode would mislead).
 
     Args:
         result: A :class:`~rtgym_nb.experiments.SweepResult`.
+        min_success: Success rate below which no time to target is shown.
         figsize, dpi, interactive: As for :class:`~rtgym_nb.viz.arena.LiveFigure`.
     """
 
-    def __init__(self, result: Any, *, figsize: tuple[float, float] = (9.5, 3.4),
-                 dpi: float = 80, interactive: bool | None = None) -> None:
+    def __init__(self, result: Any, *, min_success: float = 0.5,
+                 figsize: tuple[float, float] = (9.5, 3.4), dpi: float = 80,
+                 interactive: bool | None = None) -> None:
         super().__init__(figsize, dpi, interactive)
         columns = ["P"] + [f"buf {b}" for b in result.buffer_lengths]
         rows = [f"{lo * 1e3:.0f}-{hi * 1e3:.0f} ms" for lo, hi in result.delays]
@@ -120,10 +123,12 @@ class SweepFigure(Figure):
                                    result.success["predictive"]])
         ttt = np.column_stack([result.time_to_target["proportional"][:, 0],
                                result.time_to_target["predictive"]])
+        ttt = np.where(success >= min_success, ttt, np.nan)
         self.axes = self.figure.subplots(1, 2)
         for axes, data, cmap, fmt, title, limits in (
                 (self.axes[0], success, "Greens", "{:.0%}", "success rate", (0, 1)),
-                (self.axes[1], ttt, "Blues_r", "{:.2f}", "time to target (s)",
+                (self.axes[1], ttt, "Blues_r", "{:.2f}",
+                 f"time to target (s), where ≥ {min_success:.0%} succeed",
                  (0, max(np.nanmax(ttt, initial=1.0), 0.5)))):
             image = axes.imshow(np.ma.masked_invalid(data), cmap=cmap, vmin=limits[0],
                                 vmax=limits[1], aspect="auto")
