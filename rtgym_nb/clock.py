@@ -29,7 +29,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 __all__ = [
     "Clock",
@@ -39,6 +39,9 @@ __all__ = [
     "current_clock",
     "use_clock",
 ]
+
+
+T = TypeVar("T")
 
 
 @runtime_checkable
@@ -135,15 +138,27 @@ class WallClock:
         return min(max(margin, self.min_margin), self.max_margin)
 
     def sleep_until(self, deadline: float) -> None:
+        self.wait_until(deadline, time.sleep)
+
+    def wait_until(self, deadline: float, block: Callable[[float], T | None]) -> T | None:
+        """:meth:`sleep_until` with ``block(timeout)`` as the coarse wait, which may end early.
+
+        ``block`` waits for at most ``timeout`` seconds and returns None, or something else
+        to stop waiting (say, ``queue.get`` wrapped to return None on ``queue.Empty``). That
+        value is returned at once; otherwise the deadline is waited for precisely (the last
+        ``margin`` by spinning) and None is returned. This lets a thread wait for a deadline
+        *or* for work, with one wake-up.
+        """
         if not getattr(self._tuned, "done", False):  # once per thread, before timing anything
             _lower_timer_slack()
             self._tuned.done = True
         perf_counter = time.perf_counter
-        margin = self._margin
-        wake = deadline - margin
+        wake = deadline - self._margin
         remaining = wake - perf_counter()
         if remaining > 0:
-            time.sleep(remaining)
+            got = block(remaining)
+            if got is not None:
+                return got
             overshoot = perf_counter() - wake
             estimate = self._estimate
             if overshoot > estimate:
@@ -154,6 +169,7 @@ class WallClock:
             self._margin = self._clamp(estimate + self.pad)
         while perf_counter() < deadline:
             pass
+        return None
 
     def sleep(self, duration: float) -> None:
         self.sleep_until(time.perf_counter() + duration)

@@ -278,7 +278,7 @@ class RealTimeEnv(gymnasium.Env):
             buffered = self._as_buffered(action)
             truncate = self.current_step + 1 >= self._ep_max_length
             try:
-                captured, sent, timed_out, joined = self._runner.call(
+                captured, sent, timed_out, joined = self._runner.call_after_capture(
                     self._step_job, action, call_time, truncate
                 )
             except BaseException:

@@ -84,6 +84,11 @@ class Runner:
         with use_clock(self.clock):
             return fn(*args)
 
+    def call_after_capture(self, fn: Callable[..., T], *args: Any) -> T:
+        """:meth:`call` for a job that begins by waiting for the open time-step's capture
+        (``step()``'s): a runner may hold it until then instead of waking its thread early."""
+        return self.call(fn, *args)
+
     def _check_not_hung(self) -> None:
         if self.hung:
             raise InterfaceHangError(
@@ -245,6 +250,9 @@ class PersistentThreadRunner(Runner):
         super().__init__(clock, hang_timeout)
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._local = threading.local()  # each calling thread's reusable _Job
+        self._slot: _Job | None = None  # a job deferred until the pending capture is taken
+        self._slot_lock = threading.Lock()
+        self._deferring = False  # the worker waits for a capture time and will check the slot
         self._running: _Job | None = None  # the job the worker is running
         self._worker = threading.Thread(target=self._serve, name="rtgym_nb-worker", daemon=True)
         self._worker.start()
@@ -264,6 +272,12 @@ class PersistentThreadRunner(Runner):
         # else: the worker's loop captures (see _serve)
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
+        return self._call(fn, args, False)
+
+    def call_after_capture(self, fn: Callable[..., T], *args: Any) -> T:
+        return self._call(fn, args, True)
+
+    def _call(self, fn: Callable[..., T], args: tuple, after_capture: bool) -> T:
         if threading.current_thread() is self._worker:
             return fn(*args)
         self._check_not_hung()
@@ -274,7 +288,8 @@ class PersistentThreadRunner(Runner):
             job = self._local.job = _Job()
         job.fn = fn
         job.args = args
-        self._jobs.put(job)
+        if not (after_capture and self._defer(job)):
+            self._jobs.put(job)  # wakes the worker
         wait = self.hang_timeout
         pipeline = self.pipeline
         if pipeline is not None and pipeline.running and not self.clock.simulated:
@@ -301,6 +316,50 @@ class PersistentThreadRunner(Runner):
             raise error
         return result
 
+    def _defer(self, job: _Job) -> bool:
+        """Leave ``job`` for the worker to pick up after its capture, without waking it.
+
+        Only while the worker waits for a capture time (it looks here right after capturing);
+        False otherwise, and the job goes through the queue.
+        """
+        with self._slot_lock:
+            if self._deferring and self._slot is None:
+                self._slot = job
+                return True
+        return False
+
+    def _get(self, timeout: float) -> Any:
+        """The next job within ``timeout`` seconds, else None."""
+        try:
+            return self._jobs.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def _wait_for_capture(self, pipeline: Pipeline) -> Any:
+        """Until the capture time, serve queued jobs; then capture and return the deferred job.
+
+        Returns a job from the queue as soon as one arrives (the capture is then still
+        pending); else, at the capture time, captures and returns the job deferred meanwhile
+        by :meth:`call_after_capture` (or None). A ``step()`` called on time thus costs the
+        worker a single wake-up: the end of its wait for the capture time.
+        """
+        with self._slot_lock:
+            self._deferring = True
+        clock = self.clock
+        wait_until = getattr(clock, "wait_until", None)
+        if wait_until is not None:
+            job = wait_until(pipeline.schedule.obs, self._get)
+        else:  # a clock without wait_until: wake early enough to wait the last stretch precisely
+            lead = pipeline.schedule.obs - clock.now() - 2 * getattr(clock, "margin", 0)
+            job = self._get(lead) if lead > 0 else self._get(0.0)
+        if job is not None:
+            return job
+        pipeline.capture_in_background()
+        with self._slot_lock:
+            self._deferring = False
+            job, self._slot = self._slot, None
+        return job
+
     def _serve(self) -> None:
         with use_clock(self.clock):
             jobs = self._jobs
@@ -308,20 +367,27 @@ class PersistentThreadRunner(Runner):
             while not self.closed:  # (after close, not even a pending capture is taken)
                 pipeline = self.pipeline
                 if pipeline is not None and pipeline.pending_capture and not clock.simulated:
-                    # wake early enough to wait the last stretch precisely
-                    lead = pipeline.schedule.obs - clock.now() - 2 * getattr(clock, "margin", 0)
-                    try:
-                        job = jobs.get(timeout=lead) if lead > 0 else jobs.get_nowait()
-                    except queue.Empty:
-                        pipeline.capture_in_background()
+                    job = self._wait_for_capture(pipeline)
+                    if job is None:
                         continue
                 else:
                     job = jobs.get()
                 if job is _STOP:
+                    self._drop_deferred()
                     return
                 self._running = job
                 job.run()
                 self._running = None
+            self._drop_deferred()
+
+    def _drop_deferred(self) -> None:
+        """On close: a job still deferred never runs; its caller gets an error, not a hang."""
+        with self._slot_lock:
+            job, self._slot = self._slot, None
+            self._deferring = False
+        if job is not None and job.cancel():
+            job.error = RuntimeError("the environment was closed before this call could run")
+            job.done.release()
 
     def close(self) -> None:
         if self.closed:
