@@ -228,6 +228,9 @@ def run(
             raise ValueError(f"caller must be 'sleep', 'busy' or 'none', got {caller!r}")
         wall = time.perf_counter() - wall0
         cpu = time.process_time() - cpu0
+        # what the stepped time-steps produced: the ts worker may capture the last one, still
+        # open, on its own before the env is closed
+        send, capture = send[: steps + 1], capture[:steps]
         trace = inner.trace.arrays()
         flagged = [int(i) for i in trace["step"][trace["timed_out"]]]
         version = rtgym_nb.__version__
