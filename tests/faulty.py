@@ -148,8 +148,10 @@ class FaultyInterface(RealTimeGymInterface):
     def wait(self) -> None:
         self._enter("wait")
 
-    def render(self) -> np.ndarray:
+    def render(self) -> np.ndarray | None:
         self._enter("render")
+        if self.render_mode == "human":
+            return None  # (gymnasium's contract: "human" rendering shows, returns nothing)
         return np.zeros((4, 4, 3), dtype=np.uint8)
 
     def _obs(self) -> list[np.ndarray]:
