@@ -36,6 +36,7 @@ def _cycle(env_id: str) -> weakref.ref:
     return weakref.ref(env.unwrapped)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("env_id", ENV_IDS)
 def test_make_reset_step_close_cycles_leak_nothing(env_id: str) -> None:
     for _ in range(50):  # warm-up: imports, caches, gymnasium's registry lookups
