@@ -168,11 +168,11 @@ def test_background_run_steps_in_real_time_and_reports_errors():
         assert run.running
         run.join(5.0)
         arrays = run.arrays()
-    assert 10 <= run.steps <= 16
+    assert 5 <= run.steps <= 16  # 15 on an idle machine; generous under load
     assert not run.running
     assert run.env.unwrapped.threads() == []
     periods = np.diff(arrays["send_start"])
-    assert np.median(periods) == pytest.approx(0.02, abs=0.002)
+    assert np.median(periods) == pytest.approx(0.02, abs=0.005)
 
     def broken(obs):
         raise RuntimeError("policy failed")
