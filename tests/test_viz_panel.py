@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import gymnasium
 import numpy as np
 import pytest
 
-import rtgym_nb  # noqa: F401  (registers the environment ids)
-from rtgym_nb.tutorial import proportional_controller, tutorial_config
+import rtgym_nb
+from rtgym_nb.tutorial import proportional_controller, run_episode, tutorial_config
+from rtgym_nb.viz.panel import (
+    SETTINGS,
+    ControlPanel,
+    DronePad,
+    RunResults,
+    live_threads,
+    measure_live_plot_cost,
+)
 
 
 def test_env_counts_timeouts_silently_when_warnings_are_off():
@@ -31,20 +42,6 @@ def test_env_counts_timeouts_silently_when_warnings_are_off():
 
 # ------------------------------------------------------------------------------------------
 # the control panel
-
-import threading  # noqa: E402
-import time  # noqa: E402
-
-from rtgym_nb.tutorial import run_episode  # noqa: E402
-from rtgym_nb.viz.panel import (  # noqa: E402
-    SETTINGS,
-    ControlPanel,
-    DronePad,
-    RunResults,
-    live_threads,
-    measure_live_plot_cost,
-)
-
 
 @pytest.fixture
 def panel():
@@ -285,4 +282,4 @@ def test_measure_live_plot_cost_reports_both_runs():
 
 
 def test_no_thread_is_left_by_this_module():
-    assert all(t.name.startswith("rtgym_nb") is False for t in threading.enumerate())
+    assert not [t for t in threading.enumerate() if t.name.startswith("rtgym_nb")]

@@ -1,4 +1,4 @@
-"""Widgets that run real-time loops: the dashboard's :class:`ControlPanel` and the :class:`DronePad`.
+"""Widgets that run real-time loops: the dashboard's :class:`ControlPanel`, and a :class:`DronePad`.
 
 Both follow the same rules, learnt the hard way in Jupyter:
 
