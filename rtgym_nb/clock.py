@@ -140,14 +140,18 @@ class WallClock:
     def sleep_until(self, deadline: float) -> None:
         self.wait_until(deadline, time.sleep)
 
-    def wait_until(self, deadline: float, block: Callable[[float], T | None]) -> T | None:
+    def wait_until(
+        self, deadline: float, block: Callable[[float], T | None], spin: bool = True
+    ) -> T | None:
         """:meth:`sleep_until` with ``block(timeout)`` as the coarse wait, which may end early.
 
         ``block`` waits for at most ``timeout`` seconds and returns None, or something else
         to stop waiting (say, ``queue.get`` wrapped to return None on ``queue.Empty``). That
         value is returned at once; otherwise the deadline is waited for precisely (the last
         ``margin`` by spinning) and None is returned. This lets a thread wait for a deadline
-        *or* for work, with one wake-up.
+        *or* for work, with one wake-up. With ``spin=False`` it returns None at the end of the
+        coarse wait (``margin`` or less before the deadline), leaving the last stretch to a
+        later :meth:`sleep_until`, which then only spins.
         """
         if not getattr(self._tuned, "done", False):  # once per thread, before timing anything
             _lower_timer_slack()
@@ -167,8 +171,9 @@ class WallClock:
                 estimate -= self._down
             self._estimate = estimate
             self._margin = self._clamp(estimate + self.pad)
-        while perf_counter() < deadline:
-            pass
+        if spin:
+            while perf_counter() < deadline:
+                pass
         return None
 
     def sleep(self, duration: float) -> None:

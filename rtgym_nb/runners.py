@@ -336,28 +336,31 @@ class PersistentThreadRunner(Runner):
             return None
 
     def _wait_for_capture(self, pipeline: Pipeline) -> Any:
-        """Until the capture time, serve queued jobs; then capture and return the deferred job.
+        """Until shortly before the capture time, serve queued jobs; then hand over the capture.
 
         Returns a job from the queue as soon as one arrives (the capture is then still
-        pending); else, at the capture time, captures and returns the job deferred meanwhile
-        by :meth:`call_after_capture` (or None). A ``step()`` called on time thus costs the
-        worker a single wake-up: the end of its wait for the capture time.
+        pending). Else, a clock margin before the capture time, returns the job deferred
+        meanwhile by :meth:`call_after_capture`: that ``step()`` takes the capture itself
+        (spinning to its exact time) and sends the next control right after it. With no job
+        deferred, the worker takes the capture on its own and returns None. A ``step()``
+        called on time thus costs the worker a single wake-up.
         """
         with self._slot_lock:
             self._deferring = True
         clock = self.clock
         wait_until = getattr(clock, "wait_until", None)
         if wait_until is not None:
-            job = wait_until(pipeline.schedule.obs, self._get)
+            job = wait_until(pipeline.schedule.obs, self._get, spin=False)
         else:  # a clock without wait_until: wake early enough to wait the last stretch precisely
             lead = pipeline.schedule.obs - clock.now() - 2 * getattr(clock, "margin", 0)
             job = self._get(lead) if lead > 0 else self._get(0.0)
         if job is not None:
             return job
-        pipeline.capture_in_background()
         with self._slot_lock:
             self._deferring = False
             job, self._slot = self._slot, None
+        if job is None:
+            pipeline.capture_in_background()
         return job
 
     def _serve(self) -> None:
