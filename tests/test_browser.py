@@ -105,18 +105,34 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_for(
-    condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.2
-) -> Any:
-    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
+def _poll(condition: Callable[[], Any], timeout: float, interval: float = 0.2) -> Any:
+    """Poll ``condition`` until it returns something truthy (returned); None after ``timeout``."""
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
         if value:
             return value
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}", pytrace=False)
+            return None
         time.sleep(interval)
+
+
+def _wait_for(
+    condition: Callable[[], Any],
+    timeout: float,
+    what: str | Callable[[], str],
+    interval: float = 0.2,
+) -> Any:
+    """Like :func:`_poll`, but fail the test after ``timeout`` seconds.
+
+    ``what`` describes the awaited condition; a callable is evaluated at the time of failure
+    (to show the page's state then).
+    """
+    value = _poll(condition, timeout, interval)
+    if not value:
+        described = what() if callable(what) else what
+        pytest.fail(f"timed out after {timeout:.0f} s waiting for {described}", pytrace=False)
+    return value
 
 
 def _descendants(pid: int) -> list[int]:
@@ -433,6 +449,32 @@ class Panel:
         text = " ".join(message.all_inner_texts()).strip().lower()
         assert not any(w in text for w in ("error", "failed", "traceback")), text
 
+    def assert_loop_follows_slider(self, readout: str, timings: dict[str, Any], label: str) -> None:
+        """The running loop's measured time-step matches the slider's value (in ms).
+
+        Checked where the panel shows its timing table (``rtgym-benchmarks``, a row
+        ``time_step_duration`` with the average in ms): the slider's value reached the loop.
+        """
+        table = self.root.locator(".rtgym-benchmarks")
+        if table.count() == 0:
+            return
+        wanted = float(readout)
+
+        def measured() -> float | None:
+            match = re.search(r"time_step_duration\s+([\d.]+)", table.first.inner_text())
+            value = float(match.group(1)) if match else None
+            return value if value is not None and abs(value - wanted) <= 0.2 * wanted else None
+
+        value = _wait_for(
+            measured,
+            LOOP_PROGRESS,
+            lambda: (
+                f"the measured time-step to match the slider's {wanted:g} ms "
+                f"(table: {table.first.inner_text()!r})"
+            ),
+        )
+        timings[f"{label}: measured time-step (ms)"] = value
+
     def canvases(self) -> Any:
         return self.root.locator("canvas")
 
@@ -479,9 +521,8 @@ class Panel:
         for i in range(1, 11):
             self.page.mouse.move(x + shift * i / 10, y)
         self.page.mouse.up()
-        with contextlib.suppress(Exception):
-            _wait_for(lambda: readout.inner_text().strip() != before, 5, "the slider readout")
-        if readout.inner_text().strip() == before:  # the drag did not take: use the keyboard
+        if not _poll(lambda: readout.inner_text().strip() != before, 5):
+            # The drag did not take: use the keyboard.
             handle.focus()
             for _ in range(3):
                 handle.press("ArrowRight")
@@ -499,7 +540,10 @@ class Panel:
         return _wait_for(
             lambda: (n := self.steps()) > count and n,
             timeout,
-            f"the status step count to rise above {count} (status: {self.status.inner_text()!r})",
+            lambda: (
+                f"the status step count to rise above {count} "
+                f"(status: {self.status.inner_text()!r})"
+            ),
         )
 
     def wait_arena_changes(self, reference: bytes, timeout: float = LOOP_PROGRESS) -> bytes:
@@ -552,6 +596,7 @@ class Panel:
         assert shot_a != shot_b
         if while_running is not None:
             while_running()
+        self.assert_loop_follows_slider(after, timings, label)
         later = self.wait_steps_above(running)
         assert later > running
         figures_after = [c.screenshot() for c in self.canvases().all() if c.is_visible()]
@@ -632,18 +677,16 @@ def test_dashboard_in_jupyterlab(
         page.locator(".jp-NotebookPanel .jp-Notebook").first.click(position={"x": 5, "y": 5})
         page.keyboard.press("Escape")
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        with contextlib.suppress(Exception):
-            _wait_for(
+        return bool(
+            _poll(
                 lambda: (
                     (s := _notebook_state(page)).get("executed", 0) > 0
                     or s.get("pending", 0) > 0
                     or s.get("kernel") == "busy"
                 ),
                 10,
-                "Run All to start",
             )
-            return True
-        return False
+        )
 
     _wait_for(start_run_all, 60, "Run All to start executing cells", interval=0.5)
 
