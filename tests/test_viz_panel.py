@@ -72,6 +72,8 @@ def test_panel_has_the_css_classes_the_browser_test_looks_for(panel):
     assert panel.status.value.startswith("idle")
     assert panel.results is None and not panel.running
     assert panel.run_button.disabled is False and panel.stop_button.disabled is True
+    bundle = panel._repr_mimebundle_()  # the live widget, and a picture for exports
+    assert "application/vnd.jupyter.widget-view+json" in bundle and "image/png" in bundle
 
 
 def test_controls_record_their_values_in_seconds(panel):

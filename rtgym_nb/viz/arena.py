@@ -225,7 +225,8 @@ class LiveFigure:
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
         # The live widget for frontends that render widgets, a PNG for everything else
         # (exports, viewers without a kernel): what ipympl itself does for its canvases.
-        data = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
+        represent = getattr(self.widget, "_repr_mimebundle_", None)  # None once closed
+        data = dict(represent(include=include, exclude=exclude) or {}) if represent else {}
         data.setdefault("image/png", base64.b64encode(self.png()).decode("ascii"))
         return data
 

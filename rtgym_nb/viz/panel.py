@@ -25,6 +25,7 @@ and ``rtgym-stop``; the time-step slider ``rtgym-time-step`` (milliseconds); the
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import html
 import math
@@ -196,6 +197,16 @@ class _LoopHost:
         for thread in threads:
             thread.start()
         return threads
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict | None:
+        # The widget for live frontends, plus a picture of the arena for everything else
+        # (an exported notebook, a viewer without a kernel).
+        data = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
+        arena = getattr(self, "arena", None)
+        if data is not None and arena is not None:
+            data = dict(data)
+            data["image/png"] = base64.b64encode(arena.png()).decode("ascii")
+        return data
 
     @staticmethod
     def _join(threads: list[threading.Thread], timeout: float) -> bool:
