@@ -412,6 +412,7 @@ def _profile_worker(quick: bool) -> dict[str, Any]:
                              start_obs_capture=dt)
         with gymnasium.make(env_id, config=config, disable_env_checker=True) as made:
             inner = made.unwrapped
+            inner.warn_on_timeout = False
             action = np.zeros(1, dtype=np.float32)
             made.reset()
             cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -444,6 +445,24 @@ def _profile_worker(quick: bool) -> dict[str, Any]:
             "cpu_per_step_us": cpu, "wall_per_step_us": wall,
             "clock_margin_us": None if margin is None else margin * 1e6,
         }
+    # what the final spin costs: CPU per step at 20 ms with the default clock and with a clock
+    # that never spins (WallClock(min_margin=0, max_margin=0): time.sleep to the deadline)
+    from rtgym_nb.bench import run as bench_run
+    from rtgym_nb.clock import WallClock
+
+    out["spin_cost"] = []
+    steps = 50 if quick else 150
+    for env in ENVS:
+        for name, clock in (("default (spins the last margin)", WallClock),
+                            ("never spins", lambda: WallClock(min_margin=0.0, max_margin=0.0))):
+            r = bench_run(env, time_step=0.02, steps=steps, caller="sleep", clock=clock())
+            out["spin_cost"].append({
+                "env": env, "clock": name, "time_step_ms": 20.0, "steps": steps,
+                "cpu_per_step_us": r["cpu_per_step_us"],
+                "control_period_error_p50_us": r["control_period_error"]["p50"],
+                "capture_period_error_p50_us": r["capture_period_error"]["p50"],
+                "latency_p50_us": r["latency"]["p50"],
+            })
     return out
 
 
@@ -673,6 +692,17 @@ def markdown(report: dict[str, Any]) -> str:
                      f"| {_f(wall['ts']['cpu_per_step_us'])} |")
         lines.append(f"| clock spin margin at the end | {_f(wall['v1']['clock_margin_us'])} "
                      f"| {_f(wall['ts']['clock_margin_us'])} |")
+        if prof.get("spin_cost"):
+            lines += ["", "What the final spin costs (20 ms time-steps, caller sleeping; the spin "
+                      "is what makes the periods precise):", "",
+                      "| env | clock | CPU per step (µs) | control-period err p50 (µs) "
+                      "| capture-period err p50 (µs) | latency p50 (µs) |",
+                      "|---|---|---|---|---|---|"]
+            for r in prof["spin_cost"]:
+                lines.append(f"| {r['env']} | {r['clock']} | {_f(r['cpu_per_step_us'])} "
+                             f"| {_f(r['control_period_error_p50_us'])} "
+                             f"| {_f(r['capture_period_error_p50_us'])} "
+                             f"| {_f(r['latency_p50_us'])} |")
         lines += ["", "Simulated clock (no waiting at all: the pure Python cost of a step):", ""]
         for env in ENVS:
             s = prof["simulated"][env]

@@ -170,6 +170,7 @@ def run(
     caller: str = "sleep",
     timeout_factor: float = 1.0,
     warmup: int | None = None,
+    clock: Any = "wall",
 ) -> dict[str, Any]:
     """Run ``steps`` time-steps of the trivial interface on real time and summarize them.
 
@@ -181,6 +182,8 @@ def run(
             ``"busy"`` (pure-Python work for half a time-step) or ``"none"``.
         timeout_factor: The elasticity (time-steps).
         warmup: Leading time-steps left out of the distributions (default: 2 %, at least 2).
+        clock: The ``"clock"`` entry of the configuration (a :class:`~rtgym_nb.WallClock`
+            with other settings, say).
 
     Returns:
         :func:`summarize`'s dictionary, plus ``env``, ``caller``, ``steps_per_s``,
@@ -200,6 +203,7 @@ def run(
         start_obs_capture=time_step,
         time_step_timeout_factor=timeout_factor,
         act_buf_len=1,
+        clock=clock,
     )
     if warmup is None:
         warmup = max(2, steps // 50)
