@@ -31,6 +31,68 @@ REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "docs" / "figures"
 
 
+def figure_01() -> Any:
+    """The drone 20 ms after being told to turn: true and observed positions, messages in flight."""
+    from rtgym_nb import DummyRCDrone, SimulatedClock
+    from rtgym_nb.viz.arena import ArenaPlot, drone_summary
+
+    clock = SimulatedClock()
+    drone = DummyRCDrone(seed=0, clock=clock)
+    drone.send_control(1.0, 0.0)
+    clock.sleep(0.40)
+    drone.send_control(0.0, 1.0)
+    clock.sleep(0.02)
+    arena = ArenaPlot(title="20 ms after asking to turn", interactive=False)
+    arena.update_from_drone(drone, text=drone_summary(drone))
+    return arena
+
+
+def figure_02() -> Any:
+    """One seeded episode of the finished interface: the true path towards the target."""
+    from rtgym_nb.experiments import fly
+    from rtgym_nb.viz.arena import ArenaPlot
+
+    flight = fly("proportional", seed=0)
+    arena = ArenaPlot(title="the tutorial's controller, one episode", trail_length=10_000,
+                      interactive=False)
+    arena.update(true=flight["true"][-1], observed=flight["observed"][-1],
+                 trail=flight["true"], target=flight["target"])
+    return arena
+
+
+def figure_03() -> Any:
+    """The dashboard's arena and reward curve after three seeded episodes (simulated clock)."""
+    import matplotlib.pyplot as plt
+
+    from rtgym_nb.viz.panel import ControlPanel
+
+    panel = ControlPanel(seed=0)
+    try:
+        panel.run(episodes=3, block=True, clock="simulated")
+        figure = plt.figure(figsize=(9.5, 4.0), dpi=100)
+        for index, part in enumerate((panel.arena, panel.reward_curve)):
+            part.redraw()
+            image = _rgb(part.figure)
+            axes = figure.add_subplot(1, 2, index + 1)
+            axes.imshow(image)
+            axes.set_axis_off()
+        figure.tight_layout()
+        return figure
+    finally:
+        panel.close()
+
+
+def _rgb(figure: Any) -> Any:
+    """A matplotlib figure's pixels as an array."""
+    import numpy as np
+    from PIL import Image
+
+    with io.BytesIO() as buffer:
+        figure.savefig(buffer, format="png", dpi=figure.dpi, facecolor="white")
+        buffer.seek(0)
+        return np.asarray(Image.open(buffer).convert("RGB"))
+
+
 def figure_04() -> Any:
     """The elastic clock at a mean inference time of one time-step: late steps, timeouts."""
     from rtgym_nb.experiments import elastic_run
@@ -59,6 +121,9 @@ def figure_06() -> Any:
 
 
 FIGURES: dict[str, Callable[[], Any]] = {
+    "01_delayed_drone": figure_01,
+    "02_writing_an_interface": figure_02,
+    "03_configure_and_run": figure_03,
     "04_timing_and_elasticity": figure_04,
     "05_reset_transitions": figure_05,
     "06_delayed_mdps_classroom": figure_06,
