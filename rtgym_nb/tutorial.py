@@ -100,8 +100,49 @@ class DroneInterface(RealTimeGymInterface):
             np.array([self.target[1]], dtype=np.float32),
         ]
 
-    def render(self) -> np.ndarray:
-        """The arena as an RGB array: true drone, observed drone, target (matplotlib, Agg)."""
+    def render(self) -> np.ndarray | None:
+        """The arena: true drone, observed drone, target (drawn with matplotlib's Agg).
+
+        Returns it as an RGB array, except with ``render_mode="human"`` (Gymnasium's
+        convention), where it is shown instead -- updated in place in a notebook, in a
+        matplotlib window elsewhere -- and None is returned.
+        """
+        image = self._draw_arena()
+        if self.render_mode != "human":
+            return image
+        self._show(image)
+        return None
+
+    def _show(self, image: np.ndarray) -> None:
+        """Show a frame where the user is: a notebook output updated in place, or a window."""
+        try:
+            from IPython import get_ipython
+            from IPython.display import Image, display
+        except ImportError:  # pragma: no cover - IPython comes with matplotlib's usual setups
+            get_ipython = None
+        if get_ipython is not None and get_ipython() is not None:
+            import io
+
+            from matplotlib.image import imsave
+
+            with io.BytesIO() as buffer:
+                imsave(buffer, image, format="png")
+                frame = Image(data=buffer.getvalue(), format="png")
+            if getattr(self, "_display", None) is None:
+                self._display = display(frame, display_id=True)
+            else:
+                self._display.update(frame)
+            return
+        import matplotlib.pyplot as plt
+
+        if getattr(self, "_window", None) is None:
+            self._window = plt.figure("rtgym_nb drone").add_subplot().imshow(image)
+            self._window.axes.set_axis_off()
+        else:
+            self._window.set_data(image)
+        plt.pause(0.001)
+
+    def _draw_arena(self) -> np.ndarray:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 

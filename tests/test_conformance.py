@@ -25,10 +25,6 @@ ADVISORY = {
     # The tutorial's actions are velocities in [-2, 2] (rtgym's README), the test interface's
     # are tags: not normalized on purpose.
     "we recommend using a symmetric and normalized space": ("tutorial", "faulty"),
-    # check_env makes the env with each declared render mode. The tutorial's interface returns
-    # its RGB frame whatever the mode, and the env passes the interface's frame through (rtgym
-    # compatibility), so in "human" mode render() returns an array instead of None.
-    "Human rendering should return `None`": ("tutorial",),
 }
 
 CONFIGS = {

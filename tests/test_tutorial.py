@@ -151,3 +151,16 @@ def test_the_tutorial_drone_starts_no_thread():
     with gymnasium.make(IDS[0], config=tutorial_config(clock="simulated")) as env:
         run_episode(env, seed=0)
         assert threading.active_count() == before
+
+
+def test_human_render_mode_shows_the_frame_and_returns_none():
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    with gymnasium.make(IDS[0], config=tutorial_config(clock="simulated"),
+                        render_mode="human") as env:
+        env.reset(seed=0)
+        assert env.render() is None
+        shown = env.unwrapped.interface._window.get_array()
+        assert shown.shape[2] == 3 and shown.min() < 100  # the arena was drawn into the window
+    plt.close("all")
