@@ -64,7 +64,8 @@ RTGYM_REQUIREMENT = "rtgym==0.16"
 PACKAGES = ("rtgym", "rtgym_nb")
 ENVS = ("v1", "ts")
 TIME_STEPS_MS = (50.0, 20.0, 5.0, 2.0, 1.0, 0.5, 0.2)
-MAX_RATE_CANDIDATES_MS = (1.0, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.12, 0.1, 0.08, 0.06, 0.05)
+MAX_RATE_CANDIDATES_MS = (1.0, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.12, 0.1, 0.08, 0.06, 0.05,
+                          0.04, 0.03, 0.025, 0.02)
 TIMEOUT_FACTOR = 1.0
 HIST_TIME_STEPS_MS = (20.0, 2.0)
 
@@ -269,39 +270,43 @@ def case_line(case: dict[str, Any]) -> str:
 def max_rate_search(pythons, packages, quick, log) -> dict[str, Any]:
     """Shortest time-step with < 1 % timeouts, caller doing nothing, per package and env id.
 
-    Candidates are tried from long to short, all variants still in the race one after the
-    other; a variant leaves after three consecutive failures (so that one noisy trial does not
-    end its search). The result is the shortest time-step that passed.
+    Candidates are tried from long to short, the variants still in the race one after the
+    other. A trial with too many timeouts is run once more (so that one burst of load does not
+    decide); a variant whose candidate fails twice leaves the race, and its result is the last
+    candidate it passed.
     """
     variants = [(p, e) for p in packages for e in ENVS]
-    failures = dict.fromkeys(variants, 0)
+    active = list(variants)
     trials: dict[str, list] = {f"{p} {e}": [] for p, e in variants}
     best: dict[str, Any] = {f"{p} {e}": None for p, e in variants}
     for dt_ms in MAX_RATE_CANDIDATES_MS:
-        active = [v for v in variants if failures[v] < 3]
         if not active:
             break
-        for package, env in active:
+        for package, env in list(active):
+            key = f"{package} {env}"
             dt = dt_ms / 1e3
             steps = 400 if quick else int(min(8000, max(1000, 0.8 / dt)))
-            out = run_case(pythons, package, env, dt, steps, "none")["stats"]
-            trial = {
-                "time_step_ms": dt_ms,
-                "steps": steps,
-                "timeouts": out["timeouts"],
-                "timeout_fraction": out["timeout_fraction"],
-                "steps_per_s": out["steps_per_s"],
-                "cpu_per_step_us": out["cpu_per_step_us"],
-            }
-            key = f"{package} {env}"
-            trials[key].append(trial)
-            if trial["timeout_fraction"] < 0.01:
-                failures[(package, env)] = 0
-                best[key] = trial
+            for attempt in (1, 2):
+                out = run_case(pythons, package, env, dt, steps, "none")["stats"]
+                trial = {
+                    "time_step_ms": dt_ms,
+                    "attempt": attempt,
+                    "steps": steps,
+                    "timeouts": out["timeouts"],
+                    "timeout_fraction": out["timeout_fraction"],
+                    "steps_per_s": out["steps_per_s"],
+                    "cpu_per_step_us": out["cpu_per_step_us"],
+                }
+                trials[key].append(trial)
+                passed = trial["timeout_fraction"] < 0.01
+                log(f"max rate {key:<11} {dt_ms:6.3f} ms (try {attempt}): "
+                    f"{trial['timeout_fraction']:6.1%} timeouts, "
+                    f"{trial['steps_per_s']:7.0f} steps/s")
+                if passed:
+                    best[key] = trial
+                    break
             else:
-                failures[(package, env)] += 1
-            log(f"max rate {key:<11} {dt_ms:6.3f} ms: {trial['timeout_fraction']:6.1%} timeouts, "
-                f"{trial['steps_per_s']:7.0f} steps/s")
+                active.remove((package, env))
     return {"best": best, "trials": trials,
             "candidates_ms": list(MAX_RATE_CANDIDATES_MS), "threshold": 0.01}
 
@@ -665,8 +670,9 @@ def markdown(report: dict[str, Any]) -> str:
                 f"| {best['timeouts']}/{best['steps']} | {_f(best['cpu_per_step_us'], 0)} |"
             )
         lines += ["", "Candidates (ms): " + ", ".join(f"{c:g}" for c in mr["candidates_ms"])
-                  + "; a variant stops after three consecutive failures; all trials are in "
-                  "timing.json.", ""]
+                  + "; a candidate with >= 1 % timeouts is tried once more, and a variant "
+                  "stops at the first candidate that fails twice (all trials are in "
+                  "timing.json).", ""]
 
     sim = report.get("simulated")
     if sim:
