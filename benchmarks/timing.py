@@ -738,17 +738,24 @@ def markdown(report: dict[str, Any]) -> str:
 
 def plot(stamps: dict, callers, path: Path) -> str | None:
     """Save the period histograms; return None, or why no plot was made."""
-    from rtgym_nb.bench import plot_periods
+    import numpy as np
+
+    from rtgym_nb.bench import period_range, plot_periods
+
     caller = "sleep" if "sleep" in callers else callers[0]
     panels = []
     for dt_ms in HIST_TIME_STEPS_MS:
+        periods = [np.diff(np.asarray(s, float)) * 1e3
+                   for (p, e, c, d), pair in stamps.items() if c == caller and d == dt_ms
+                   for s in pair]
+        shared = period_range(np.concatenate(periods), dt_ms) if periods else None
         for package in PACKAGES:
             series = [(env, *stamps[(package, env, caller, dt_ms)]) for env in ENVS
                       if (package, env, caller, dt_ms) in stamps]
             if series:
                 name = "rtgym 0.16" if package == "rtgym" else "rtgym_nb"
                 panels.append({"title": f"{name}, {dt_ms:g} ms time-steps",
-                               "time_step": dt_ms / 1e3, "series": series})
+                               "time_step": dt_ms / 1e3, "series": series, "range": shared})
     if not panels:
         return "no 20 ms or 2 ms case was run"
     try:

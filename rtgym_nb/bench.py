@@ -36,6 +36,7 @@ __all__ = [
     "METRICS",
     "format_table",
     "main",
+    "period_range",
     "plot_periods",
     "run",
     "summarize",
@@ -283,6 +284,16 @@ def format_table(results: Sequence[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def period_range(periods_ms: np.ndarray, time_step_ms: float) -> tuple[float, float]:
+    """A histogram range (ms) covering the 0.5-99.5 percentiles of ``periods_ms``, padded."""
+    periods_ms = periods_ms[np.isfinite(periods_ms)]
+    if periods_ms.size == 0:
+        return 0.0, 2 * time_step_ms
+    low, high = np.percentile(periods_ms, [0.5, 99.5])
+    span = max(high - low, time_step_ms * 0.02, 0.004)
+    return max(low - 0.15 * span, 0.0), high + 0.15 * span
+
+
 def plot_periods(
     panels: Sequence[dict[str, Any]],
     path: str,
@@ -292,8 +303,11 @@ def plot_periods(
     """Save histograms of control and capture periods to ``path`` (PNG), one panel per entry.
 
     Each panel is a dict with ``title``, ``time_step`` (s) and ``series``: a list of
-    ``(label, send_stamps, capture_stamps)``. Each series draws two histograms of its periods
-    in milliseconds (control filled, capture outlined), on a log count axis so the tails show.
+    ``(label, send_stamps, capture_stamps)``, and optionally ``range``: the ``(low, high)``
+    period range in ms (panels to compare side by side should share it; by default it covers
+    the panel's own 0.5-99.5 percentiles). Each series draws two histograms of its periods in
+    milliseconds (control filled, capture outlined), on a log count axis so the tails show;
+    periods outside the range land in the edge bins.
     """
     from matplotlib.figure import Figure  # a bare Figure: pyplot's backend is left alone
 
@@ -311,11 +325,10 @@ def plot_periods(
         ]
         values = np.concatenate([np.concatenate((a, b)) for _, a, b in series] or [[]])
         values = values[np.isfinite(values)]
-        if values.size:
-            low, high = np.percentile(values, [0.5, 99.5])
-            span = max(high - low, dt_ms * 0.02, 0.004)
-            low, high = max(low - 0.15 * span, 0.0), high + 0.15 * span
-            bins = np.linspace(low, high, 80)
+        if "range" in panel:
+            bins = np.linspace(*panel["range"], 80)
+        elif values.size:
+            bins = np.linspace(*period_range(values, dt_ms), 80)
         else:
             bins = 80
         for (label, control, capture), color in zip(series, colors, strict=False):
