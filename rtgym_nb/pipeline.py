@@ -71,6 +71,8 @@ class Pipeline:
         self.captured: Captured | None = None
         self._taken: tuple | None = None
         """What :meth:`_take` got and :meth:`_record` has not traced yet."""
+        self.capture_lateness: tuple[int, float] = (-1, 0.0)
+        """``(row, seconds)``: how late after its nominal time the last capture was taken."""
         self.error: BaseException | None = None
         """An exception raised by a background capture, re-raised by :meth:`finish`."""
         self.timeouts = 0
@@ -139,6 +141,7 @@ class Pipeline:
             return captured
         result, taken_at, returned_at = taken
         trace, row = self.trace, self.row
+        self.capture_lateness = (row, taken_at - self.schedule.obs)
         trace.set(row, "capture_start", taken_at)
         trace.set(row, "capture_end", returned_at)
         obs, reward, terminated, info = result
