@@ -38,6 +38,7 @@ interface returns (a ``TimeStepTimeoutWarning`` then reports the late time-step)
 from __future__ import annotations
 
 import queue
+import signal
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -152,6 +153,7 @@ class ThreadPerStepRunner(Runner):
         # is waiting anyway (in finish()); no thread is needed.
 
     def _capture(self, pipeline: Pipeline) -> None:
+        _leave_interrupts_to_the_main_thread()
         with use_clock(self.clock):
             pipeline.capture_in_background()
 
@@ -386,6 +388,7 @@ class PersistentThreadRunner(Runner):
             self._lead = max(self._lead - 0.5e-6, 0.0)
 
     def _serve(self) -> None:
+        _leave_interrupts_to_the_main_thread()
         with use_clock(self.clock):
             jobs = self._jobs
             clock = self.clock
@@ -426,6 +429,18 @@ class PersistentThreadRunner(Runner):
 
     def threads(self) -> list[threading.Thread]:
         return [self._worker] if self._worker.is_alive() else []
+
+
+def _leave_interrupts_to_the_main_thread() -> None:
+    """Block SIGINT on the calling (runner) thread.
+
+    Linux delivers a process-wide SIGINT -- Jupyter's "interrupt kernel", Ctrl-C -- to any
+    thread that does not block it. Python only acts on it in the main thread, and if the
+    signal lands on a runner thread the main thread, blocked in ``step()``, is not woken:
+    the interrupt would wait for the step to end. Blocking it here sends it where it belongs.
+    """
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
 
 
 RUNNERS: dict[str, type[Runner]] = {

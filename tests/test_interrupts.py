@@ -233,3 +233,31 @@ def test_repeated_interrupts_of_one_env(env_id: str) -> None:
     finally:
         env.close()
     assert env.unwrapped.threads() == []
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="needs pthread_sigmask")
+@pytest.mark.parametrize("mid_step_capture", [False, True])
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_runner_threads_leave_sigint_to_the_main_thread(env_id: str,
+                                                        mid_step_capture: bool) -> None:
+    # A process-wide SIGINT (Jupyter's interrupt) must not land on a runner thread, where
+    # Python would only flag it and the main thread, blocked in step(), would sleep on.
+    step = 0.4  # long enough for a mid-step capture thread to be alive while we look at it
+    capture = step / 2 if mid_step_capture else step
+    env = gymnasium.make(env_id, config=config("wall", time_step_duration=step,
+                                               start_obs_capture=capture),
+                         disable_env_checker=True)
+    try:
+        env.reset()
+        threads = env.unwrapped.threads()
+        if env_id == "real-time-gym-v1" and not mid_step_capture:
+            assert threads == []  # nothing but the caller's thread
+        assert threads or env_id == "real-time-gym-v1"
+        for thread in threads:
+            with open(f"/proc/self/task/{thread.native_id}/status") as status:
+                blocked = next(int(line.split()[1], 16) for line in status
+                               if line.startswith("SigBlk:"))
+            assert blocked & (1 << (signal.SIGINT - 1)), f"{thread.name} does not block SIGINT"
+        env.step(np.zeros(2))
+    finally:
+        env.close()
