@@ -219,6 +219,13 @@ class _LoopHost:
         return not any(t.is_alive() for t in threads if t is not current)
 
 
+def _wrapping() -> widgets.Layout:
+    """Controls and figures side by side, the figures going below on a narrow screen (a laptop
+    with JupyterLab's file browser open) instead of being clipped. A new Layout each time: a
+    layout is a widget, closed with its owner."""
+    return widgets.Layout(flex_flow="row wrap")
+
+
 def _classed(widget: Any, *classes: str) -> Any:
     for name in classes:
         widget.add_class(name)
@@ -439,7 +446,7 @@ class ControlPanel(_LoopHost, widgets.VBox):
         controls = widgets.VBox([live, at_run, buttons, options, self.status, self.message],
                                 layout=widgets.Layout(min_width="400px"))
         figures = widgets.VBox([self.arena_box, self.reward_box])
-        return [widgets.HBox([controls, figures]), self.benchmarks]
+        return [widgets.HBox([controls, figures], layout=_wrapping()), self.benchmarks]
 
     # -- public API -------------------------------------------------------------------------
 
@@ -899,7 +906,8 @@ class DronePad(_LoopHost, widgets.VBox):
             c["vel_x"], c["vel_y"], self.arrows, c["delays"], self.status, self.wire,
             _classed(widgets.Box([self.age_plot.widget]), "rtgym-age"),
         ])
-        return [widgets.HBox([left, _classed(widgets.Box([self.arena.widget]), "rtgym-arena")])]
+        arena = _classed(widgets.Box([self.arena.widget]), "rtgym-arena")
+        return [widgets.HBox([left, arena], layout=_wrapping())]
 
     def _on_delay_slider(self, change: dict) -> None:
         if not self._syncing_slider:
