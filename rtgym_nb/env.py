@@ -124,7 +124,7 @@ class RealTimeEnv(gymnasium.Env):
         try:
             self.interface = self._runner.call(self._build_interface)
             inner_obs_space, action_space, default_action = self._runner.call(self._read_spaces)
-            self._inner_observation_space = _check_observation_space(inner_obs_space)
+            _check_observation_space(inner_obs_space)
             self.action_space = action_space
             self.default_action = self._check_action(default_action, "get_default_action()")
         except BaseException:  # a failed construction must not leave the worker running

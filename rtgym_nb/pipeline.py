@@ -14,6 +14,7 @@ the next control right after the capture and does all the bookkeeping afterwards
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -160,18 +161,11 @@ class Pipeline:
             self.error = exc
 
     def finish(self) -> Captured:
-        """Close the open time-step: capture if still due, wait for its end; return the capture."""
-        try:
-            self.capture()
-        finally:
-            self.running = False  # even if the capture raised: the time-step is over either way
-        error, self.error = self.error, None
-        if error is not None:
-            raise error
-        self.clock.sleep_until(self.schedule.end)
-        captured = self.captured
-        assert captured is not None
-        return captured
+        """Close the open time-step: capture if still due, wait for its end; return the capture.
+
+        :meth:`step` with nothing to send (one code path for every way a time-step ends).
+        """
+        return self.step(None, math.nan, truncate=True)[0]
 
     def step(self, action: Any, call_time: float, truncate: bool) -> tuple[Captured, bool, bool,
                                                                            float]:

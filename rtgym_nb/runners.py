@@ -37,6 +37,7 @@ interface returns (a ``TimeStepTimeoutWarning`` then reports the late time-step)
 
 from __future__ import annotations
 
+import math
 import queue
 import signal
 import threading
@@ -99,8 +100,7 @@ class Runner:
 
     def finish(self) -> Captured:
         """Close the open time-step (capture, end) and return its observation."""
-        assert self.pipeline is not None
-        return self.pipeline.finish()
+        return self.step(None, math.nan, truncate=True)[0]
 
     def step(self, action: Any, call_time: float, truncate: bool) -> tuple[Captured, bool, bool,
                                                                            float]:
@@ -156,10 +156,6 @@ class ThreadPerStepRunner(Runner):
         _leave_interrupts_to_the_main_thread()
         with use_clock(self.clock):
             pipeline.capture_in_background()
-
-    def finish(self) -> Captured:
-        self._join_capture()
-        return super().finish()
 
     def step(self, action: Any, call_time: float, truncate: bool) -> tuple[Captured, bool, bool,
                                                                            float]:
