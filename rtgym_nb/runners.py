@@ -360,11 +360,22 @@ class PersistentThreadRunner(Runner):
         with self._slot_lock:
             self._deferring = False
             job, self._slot = self._slot, None
-        if job is None:
-            pipeline.capture_in_background()
-        else:
+        if job is not None:
             self._lead_row = pipeline.row
-        return job
+            return job
+        # No step() yet: the caller is still running its own code, and may need the
+        # interpreter lock for it. Spinning here would keep that lock away from the caller
+        # (until the 5 ms switch interval), delaying the very step() the worker waits for.
+        # So wait for it without the lock, up to the capture time, and capture alone only if
+        # it has not come by then (then a wake-up later than a spin would be: the price of not
+        # starving the caller).
+        remaining = pipeline.schedule.obs - clock.now()
+        if remaining > 0:
+            job = self._get(remaining)
+            if job is not None:
+                return job
+        pipeline.capture_in_background()
+        return None
 
     def _learn_lead(self, pipeline: Pipeline) -> None:
         """Adapt the hand-over lead to how late the last deferred job took its capture.
