@@ -189,8 +189,14 @@ class RealTimeEnv(gymnasium.Env):
         return candidate
 
     def _as_buffered(self, action: Any) -> Any:
-        """A private copy of ``action`` in the action space's dtype, for the buffer."""
+        """A private copy of ``action`` in the action space's dtype, for the buffer.
+
+        An array already of that dtype is just copied: ``np.array(action, dtype=...)`` walks
+        numpy's conversion machinery, ~25 us of CPU per ``step()`` when caches are cold.
+        """
         space = self.action_space
+        if type(action) is np.ndarray and action.dtype == getattr(space, "dtype", None):
+            return action.copy()
         if isinstance(space, spaces.Box):
             try:
                 return np.array(action, dtype=space.dtype)

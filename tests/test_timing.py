@@ -135,8 +135,9 @@ def test_durations_from_a_hand_filled_trace():
 def test_trace_capacity_bounds_memory():
     trace = TimingTrace(16)
     fill(trace, 1000)
-    assert trace._data.shape == (16, len(FIELDS))
+    assert len(trace._data) == 16 * len(FIELDS)  # storage never grows past the capacity
     assert len(trace) == 16
+    assert trace.arrays()["step"].tolist() == list(range(1000 - 16, 1000))
 
 
 # -- PolyakBenchmark -----------------------------------------------------------------------
