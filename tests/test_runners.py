@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import warnings
 
 import gymnasium
@@ -369,6 +370,36 @@ def test_persistent_runner_reports_a_hung_interface():
     assert runner.threads() == []
 
 
+
+class BrokenClockError(Exception):
+    pass
+
+
+class ClockBreakingOnTheWorker(WallClock):
+    """A custom clock that fails inside the ts worker's loop (not inside an interface call)."""
+
+    def wait_until(self, *args, **kwargs):
+        if threading.current_thread().name == "rtgym_nb-worker":
+            raise BrokenClockError("the clock broke")
+        return super().wait_until(*args, **kwargs)
+
+
+@pytest.mark.wallclock
+@pytest.mark.parametrize("env_id", [TS])
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_dying_worker_is_reported_to_the_caller_not_a_hang(make_env):
+    """A failure of the worker's own loop releases the caller with the cause, at once (the
+    worker's traceback is also printed, by ``threading.excepthook``)."""
+    env = wall_env(make_env, clock=ClockBreakingOnTheWorker(), hang_timeout=30.0,
+                   start_obs_capture=WALL_DT)
+    env.reset()  # opens a time-step: the worker starts waiting for its capture, and dies
+    started = time.perf_counter()
+    with pytest.raises(RuntimeError, match="worker thread has stopped") as info:
+        env.step(A1)
+    assert isinstance(info.value.__cause__, BrokenClockError)
+    assert time.perf_counter() - started < 5.0  # not hang_timeout
+    env.close()
+    assert env.unwrapped.threads() == []
 @pytest.mark.wallclock
 @wall_timeouts_ignored
 def test_wall_clock_episode_meets_its_deadlines(env_id, make_env):
