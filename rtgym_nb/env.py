@@ -284,8 +284,9 @@ class RealTimeEnv(gymnasium.Env):
             buffered = self._as_buffered(action)
             truncate = self.current_step + 1 >= self._ep_max_length
             try:
+                # finish the time-step and send the action, with nothing in between
                 captured, sent, timed_out, joined = self._runner.call_after_capture(
-                    self._step_job, action, call_time, truncate
+                    self._runner.step, action, call_time, truncate
                 )
             except BaseException:
                 self.running = False  # interrupted or failed mid-step: reset() before going on
@@ -306,10 +307,6 @@ class RealTimeEnv(gymnasium.Env):
             if not sent and self.wait_on_done:
                 self.wait()
             return obs, captured.reward, terminated, truncated, captured.info
-
-    def _step_job(self, action, call_time, truncate) -> tuple[Captured, bool, bool, float]:
-        # finish the time-step and send the action, with nothing in between (Pipeline.step)
-        return self._runner.step(action, call_time, truncate)
 
     def _record_benchmarks(
         self, call_time: float, joined: float, captured: Captured, sent: bool

@@ -160,8 +160,9 @@ class ThreadPerStepRunner(Runner):
 
     def step(self, action: Any, call_time: float, truncate: bool) -> tuple[Captured, bool, bool,
                                                                            float]:
-        self._join_capture()
-        return super().step(action, call_time, truncate)
+        if self._capture_thread is not None:
+            self._join_capture()
+        return self.pipeline.step(action, call_time, truncate)
 
     def _join_capture(self) -> None:
         thread = self._capture_thread
