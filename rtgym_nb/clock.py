@@ -144,11 +144,7 @@ class WallClock:
         self.wait_until(deadline, time.sleep)
 
     def wait_until(
-        self,
-        deadline: float,
-        block: Callable[[float], T | None],
-        spin: bool = True,
-        margin: float | None = None,
+        self, deadline: float, block: Callable[[float], T | None], spin: bool = True
     ) -> T | None:
         """:meth:`sleep_until` with ``block(timeout)`` as the coarse wait, which may end early.
 
@@ -158,15 +154,13 @@ class WallClock:
         ``margin`` by spinning) and None is returned. This lets a thread wait for a deadline
         *or* for work, with one wake-up. With ``spin=False`` it returns None at the end of the
         coarse wait (``margin`` or less before the deadline), leaving the last stretch to a
-        later :meth:`sleep_until`, which then only spins. ``margin`` replaces the clock's own
-        margin for this wait, for a caller that learns how early it must wake (the wake-up's
-        overshoot still trains the clock's estimate).
+        later :meth:`sleep_until`, which then only spins.
         """
         if not getattr(self._tuned, "done", False):  # once per thread, before timing anything
             _lower_timer_slack()
             self._tuned.done = True
         perf_counter = time.perf_counter
-        wake = deadline - (self._margin if margin is None else margin)
+        wake = deadline - self._margin
         remaining = wake - perf_counter()
         if remaining > 0:
             got = block(remaining)

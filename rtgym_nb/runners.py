@@ -14,7 +14,10 @@ Two runners, one per registered environment id:
   ``step()`` to the worker and waits for it; the worker waits for the end of the time-step,
   sends the action immediately and only then releases the caller. Because the caller is
   blocked (not holding the interpreter lock) while the worker meets the deadline, the action
-  goes out on time whatever the caller's Python does between steps.
+  goes out on time whatever the caller's Python does between steps. The worker spins only
+  while it holds a ``step()``: when the capture time comes before the caller's next
+  ``step()``, the worker waits for it without the interpreter lock (the caller needs that
+  lock to compute its action) and captures alone at the capture time if it has not come.
 
 On a simulated clock both runners capture through a timer of the clock, fired at the exact
 capture time even if the caller sleeps past it, so trajectories are deterministic.
@@ -41,7 +44,6 @@ import math
 import queue
 import signal
 import threading
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -246,9 +248,6 @@ class PersistentThreadRunner(Runner):
 
     kind = "persistent-thread"
 
-    SLEEP_HORIZON = 0.025
-    """Seconds before a capture from which the worker sleeps instead of watching its queue."""
-
     def __init__(self, clock: Clock, hang_timeout: float = 10.0) -> None:
         super().__init__(clock, hang_timeout)
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
@@ -256,7 +255,7 @@ class PersistentThreadRunner(Runner):
         self._slot: _Job | None = None  # a job deferred until the pending capture is taken
         self._slot_lock = threading.Lock()
         self._deferring = False  # the worker waits for a capture time and will check the slot
-        self._lead: float | None = None  # how long before a capture to hand a deferred job over
+        self._lead = 0.0  # how much earlier than the clock's margin to hand a deferred job over
         self._lead_row = -1  # trace row of the capture taken by the last deferred job
         self._running: _Job | None = None  # the job the worker is running
         self._serving = True  # False once the worker's loop has ended, however it ended
@@ -350,35 +349,20 @@ class PersistentThreadRunner(Runner):
     def _wait_for_capture(self, pipeline: Pipeline) -> Any:
         """Until shortly before the capture time, serve other calls; then hand over the capture.
 
-        Returns a job from the queue (the capture is then still pending). Else, a clock margin
-        before the capture time, returns the job deferred meanwhile by
-        :meth:`call_after_capture`: that ``step()`` takes the capture itself (spinning to its
-        exact time) and sends the next control right after it. With no job deferred, the worker
-        takes the capture on its own and returns None. A ``step()`` called on time thus costs
-        the worker a single wake-up.
-
-        The wait is a timed wait on the queue while the capture is more than
-        ``SLEEP_HORIZON`` away, so that other calls (``render()``, ``close()``...) are served
-        at once; the last stretch is a plain sleep, which was measured to wake up closer to its
-        deadline (90th percentile of the overshoot ~110 us instead of ~160 us for a 10 ms
-        wait) and at less CPU. A call other than ``step()`` made during that stretch waits for
-        the wake-up, at most ``SLEEP_HORIZON``.
+        Returns a job from the queue as soon as one arrives (the capture is then still
+        pending). Else, a clock margin before the capture time, returns the job deferred
+        meanwhile by :meth:`call_after_capture`: that ``step()`` takes the capture itself
+        (spinning to its exact time) and sends the next control right after it. With no job
+        deferred, the worker takes the capture on its own and returns None. A ``step()``
+        called on time thus costs the worker a single wake-up.
         """
         self._learn_lead(pipeline)
         with self._slot_lock:
             self._deferring = True
         clock = self.clock
-        obs = pipeline.schedule.obs
         wait_until = getattr(clock, "wait_until", None)
         if wait_until is not None:
-            lead = self._lead
-            if lead is None:  # first time-step: the clock's margin plus a guess of the calls
-                lead = self._lead = getattr(clock, "margin", 0.0) + 20e-6
-            far = obs - lead - clock.now() - self.SLEEP_HORIZON
-            job = self._get(far) if far > 0 else None
-            if job is None:
-                wait_until(obs, time.sleep, spin=False, margin=lead)
-                job = self._poll()
+            job = wait_until(pipeline.schedule.obs - self._lead, self._get, spin=False)
         else:  # a clock without wait_until: wake early enough to wait the last stretch precisely
             lead = pipeline.schedule.obs - clock.now() - 2 * getattr(clock, "margin", 0)
             job = self._get(lead) if lead > 0 else self._poll()
@@ -407,20 +391,19 @@ class PersistentThreadRunner(Runner):
     def _learn_lead(self, pipeline: Pipeline) -> None:
         """Adapt the hand-over lead to how late the last deferred job took its capture.
 
-        The lead is how long before the capture time the worker wakes up to hand a deferred
-        ``step()`` over. It must cover the wake-up's overshoot *and* the Python calls between
-        the wake-up and the job's precise wait (slow when their code has gone cold in the
-        caches, at long time-steps). Learning the two as one quantity spins less than adding
-        a high quantile of each (measured: ~20 us per step at 20 ms). The lead grows when a
-        capture started more than 2 us late and shrinks otherwise, in the 9:1 ratio that keeps
-        ~90 % of captures on time.
+        Between the worker's wake-up and the deferred job's precise wait lie a few Python
+        calls, slow when their code has gone cold in the caches (long time-steps): the clock's
+        margin covers the wake-up only. The lead grows when a capture started more than 5 us
+        late and shrinks otherwise, in the 9:1 ratio that keeps ~90 % of captures on time.
+        (Learning wake-up and calls as one quantity, to spin less, was tried: it saved no CPU
+        measurable here and tripled the median period error at 20 and 50 ms.)
         """
         row, late = pipeline.capture_lateness
-        if row != self._lead_row or row < 0 or self._lead is None:
+        if row != self._lead_row or row < 0:
             return
         self._lead_row = -1
-        if late > 2e-6:
-            self._lead = min(self._lead + 4.5e-6, 2e-3)
+        if late > 5e-6:
+            self._lead = min(self._lead + 4.5e-6, 500e-6)
         elif self._lead > 0.0:
             self._lead = max(self._lead - 0.5e-6, 0.0)
 
