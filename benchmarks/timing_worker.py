@@ -47,8 +47,12 @@ def make_interface_class(base: type) -> type:
                 (spaces.Box(-np.inf, np.inf, shape=(1,), dtype=np.float64),)
             )
             self._act_space = spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32)
-            self._stamp = np.zeros(1)
-            self._obs = [self._stamp]
+            stamp = np.zeros(1)
+            self._obs = [stamp]
+            # The stamp is written through a memoryview of the observation's array: a numpy
+            # item assignment was measured at ~15 us when caches are cold (long time-steps),
+            # which counted in every package's control latency as if it were the framework's.
+            self._stamp = memoryview(stamp)
 
         def send_control(self, control):
             SEND.append(perf_counter())
