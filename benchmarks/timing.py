@@ -53,6 +53,7 @@ import datetime as _dt
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -344,18 +345,12 @@ def cpu_repeats(pythons, packages, callers, quick, log) -> dict[str, Any]:
                                  caller)["stats"]
                 runs[f"{package} {env}"].append(stats["cpu_per_step_us"])
         out["callers"][caller] = {
-            key: {"median": _median(v), "min": min(v), "max": max(v), "runs": v}
+            key: {"median": statistics.median(v), "min": min(v), "max": max(v), "runs": v}
             for key, v in runs.items()
         }
         log(f"CPU per step at {CPU_TIME_STEP_MS:g} ms, {caller}: " + ", ".join(
-            f"{key} {_median(v):.0f}" for key, v in runs.items()))
+            f"{key} {statistics.median(v):.0f}" for key, v in runs.items()))
     return out
-
-
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    n = len(ordered)
-    return ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
 
 
 # -- simulated clock throughput and per-step profile (subprocesses of our Python) ------------

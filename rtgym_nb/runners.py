@@ -169,8 +169,6 @@ class ThreadPerStepRunner(Runner):
 
     def _join_capture(self) -> None:
         thread = self._capture_thread
-        if thread is None:
-            return
         pipeline = self.pipeline
         assert pipeline is not None
         wait = self.hang_timeout + max(0.0, pipeline.schedule.obs - self.clock.now())
@@ -261,6 +259,7 @@ class PersistentThreadRunner(Runner):
         self._lead = 0.0  # how much earlier than the clock's margin to hand a deferred job over
         self._lead_row = -1  # trace row of the capture taken by the last deferred job
         self._running: _Job | None = None  # the job the worker is running
+        self._wait_until = getattr(clock, "wait_until", None)  # (a custom clock may lack it)
         self._serving = True  # False once the worker's loop has ended, however it ended
         self._death: BaseException | None = None  # what ended the worker's loop, if it failed
         self._worker = threading.Thread(target=self._serve, name="rtgym_nb-worker", daemon=True)
@@ -385,9 +384,8 @@ class PersistentThreadRunner(Runner):
         with self._slot_lock:
             self._deferring = True
         clock = self.clock
-        wait_until = getattr(clock, "wait_until", None)
-        if wait_until is not None:
-            job = wait_until(pipeline.schedule.obs - self._lead, self._get, spin=False)
+        if self._wait_until is not None:
+            job = self._wait_until(pipeline.schedule.obs - self._lead, self._get, spin=False)
         else:  # a clock without wait_until: wake early enough to wait the last stretch precisely
             lead = pipeline.schedule.obs - clock.now() - 2 * getattr(clock, "margin", 0)
             job = self._get(lead) if lead > 0 else self._poll()

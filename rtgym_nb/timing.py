@@ -61,7 +61,7 @@ class TimingTrace:
 
     def __init__(self, capacity: int = 20_000) -> None:
         self.capacity = int(capacity)
-        self._data = array("d", _NAN_ROW) * self.capacity
+        self._data = _NAN_ROW * self.capacity
         self.total = 0
         self._lock = threading.Lock()
 
@@ -122,7 +122,7 @@ class TimingTrace:
 
     def clear(self) -> None:
         with self._lock:
-            self._data[:] = array("d", _NAN_ROW) * self.capacity
+            self._data[:] = _NAN_ROW * self.capacity
             self.total = 0
 
     def arrays(self, last: int | None = None) -> dict[str, np.ndarray]:
