@@ -400,6 +400,40 @@ def test_a_dying_worker_is_reported_to_the_caller_not_a_hang(make_env):
     assert time.perf_counter() - started < 5.0  # not hang_timeout
     env.close()
     assert env.unwrapped.threads() == []
+class PlainWallClock:
+    """The bare :class:`~rtgym_nb.clock.Clock` protocol on real time: no ``wait_until``, no
+    ``margin`` (a user's own clock); the ts worker falls back to plain timed waits with it."""
+
+    simulated = False
+    now = staticmethod(time.perf_counter)
+
+    def sleep_until(self, deadline: float) -> None:
+        remaining = deadline - time.perf_counter()
+        if remaining > 0:
+            time.sleep(remaining)
+        while time.perf_counter() < deadline:  # sleep may wake a hair early on some systems
+            pass
+
+    def sleep(self, duration: float) -> None:
+        self.sleep_until(time.perf_counter() + duration)
+
+
+@pytest.mark.wallclock
+@wall_timeouts_ignored
+@pytest.mark.parametrize("env_id", [TS])
+def test_ts_runs_on_a_clock_with_only_the_clock_protocol(make_env):
+    env = wall_env(make_env, clock=PlainWallClock(), start_obs_capture=WALL_DT)
+    env.reset()
+    for _ in range(10):
+        time.sleep(WALL_DT / 4)
+        env.step(A1)
+    t = env.unwrapped.trace.arrays()
+    captured = ~np.isnan(t["capture_start"])
+    assert captured.sum() >= 10
+    assert (t["capture_start"][captured] >= t["nominal_obs"][captured]).all()  # never early
+    assert np.median(t["capture_start"][captured] - t["nominal_obs"][captured]) < 0.01
+
+
 @pytest.mark.wallclock
 @wall_timeouts_ignored
 def test_wall_clock_episode_meets_its_deadlines(env_id, make_env):
