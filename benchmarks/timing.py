@@ -123,9 +123,11 @@ def our_python() -> str:
     raise SystemExit("rtgym_nb is not importable: run this with the project's .venv Python")
 
 
-def _clean_env() -> dict[str, str]:
+def _clean_env(pythonpath: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
+    if pythonpath:  # another checkout of rtgym_nb first on the path (compare_revisions.py)
+        env["PYTHONPATH"] = pythonpath
     return env
 
 
@@ -149,10 +151,12 @@ class Burner:
             self.process.wait()
 
 
-def run_worker(python: str, case: dict[str, Any], timeout: float) -> dict[str, Any]:
+def run_worker(python: str, case: dict[str, Any], timeout: float,
+               pythonpath: str | None = None) -> dict[str, Any]:
     done = subprocess.run(
         [python, str(WORKER), json.dumps(case)],
-        capture_output=True, text=True, timeout=timeout, env=_clean_env(), cwd=str(HERE),
+        capture_output=True, text=True, timeout=timeout, env=_clean_env(pythonpath),
+        cwd=str(HERE),
     )
     if done.returncode != 0:
         raise RuntimeError(
@@ -162,7 +166,7 @@ def run_worker(python: str, case: dict[str, Any], timeout: float) -> dict[str, A
 
 
 def run_case(pythons: dict[str, str], package: str, env: str, dt: float, steps: int,
-             caller: str) -> dict[str, Any]:
+             caller: str, pythonpath: str | None = None) -> dict[str, Any]:
     """One case in a subprocess; returns the worker's raw result and its statistics."""
     from rtgym_nb.bench import summarize
 
@@ -172,9 +176,9 @@ def run_case(pythons: dict[str, str], package: str, env: str, dt: float, steps: 
     budget = 60 + steps * dt * 6
     if load:
         with Burner():
-            raw = run_worker(pythons[package], case, budget)
+            raw = run_worker(pythons[package], case, budget, pythonpath)
     else:
-        raw = run_worker(pythons[package], case, budget)
+        raw = run_worker(pythons[package], case, budget, pythonpath)
     warmup = max(5, steps // 50)
     stats = summarize(raw["send"], raw["capture"], dt, TIMEOUT_FACTOR, raw["warned"], warmup)
     stats.update(
@@ -183,6 +187,8 @@ def run_case(pythons: dict[str, str], package: str, env: str, dt: float, steps: 
         steps_per_s=raw["steps"] / raw["wall_s"],
         cpu_per_step_us=(raw["cpu_s"] - raw["inference_cpu_s"]) / raw["steps"] * 1e6,
         cpu_per_step_gross_us=raw["cpu_s"] / raw["steps"] * 1e6,
+        caller_cpu_per_step_us=(raw["caller_cpu_s"] - raw["inference_cpu_s"]) / raw["steps"]
+        * 1e6,
         warned=len(raw["warned"]),
         threads_alive=raw["threads_alive"],
     )

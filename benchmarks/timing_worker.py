@@ -130,7 +130,7 @@ def main(argv: list[str]) -> int:
     thread_time = time.thread_time
     inference_cpu = 0.0
     env.reset()
-    t0_wall, t0_cpu = perf_counter(), time.process_time()
+    t0_wall, t0_cpu, t0_caller = perf_counter(), time.process_time(), thread_time()
     if caller == "sleep":
         for _ in range(steps):
             sleep(half)
@@ -148,6 +148,7 @@ def main(argv: list[str]) -> int:
         raise ValueError(f"unknown caller {caller!r}")
     wall = perf_counter() - t0_wall
     cpu = time.process_time() - t0_cpu
+    caller_cpu = thread_time() - t0_caller  # this thread only (the rest: the package's threads)
     sends, captures = SEND[: steps + 1], CAPTURE[:steps]  # (a worker may capture once more)
     threads = threading.active_count()
     with contextlib.suppress(Exception):  # rtgym 0.16 has no close() of its own
@@ -163,6 +164,7 @@ def main(argv: list[str]) -> int:
         "wall_s": wall,
         "cpu_s": cpu,
         "inference_cpu_s": inference_cpu,
+        "caller_cpu_s": caller_cpu,
         "threads_alive": threads,
         "n_send": len(sends),
         "n_capture": len(captures),
