@@ -50,7 +50,7 @@ def make_interface_class(base: type) -> type:
             stamp = np.zeros(1)
             self._obs = [stamp]
             # The stamp is written through a memoryview of the observation's array: a numpy
-            # item assignment was measured at ~15 us when caches are cold (long time-steps),
+            # item assignment costs ~10 us more when caches are cold (benchmarks/cold_costs.py),
             # which counted in every package's control latency as if it were the framework's.
             self._stamp = memoryview(stamp)
 

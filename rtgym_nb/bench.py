@@ -131,8 +131,8 @@ def _stamp_interface() -> tuple[type, list[float], list[float]]:
         def __init__(self) -> None:
             stamp = np.zeros(1)  # reused: the interface itself should cost ~nothing
             self._obs = [stamp]
-            # written through a memoryview: a numpy item assignment costs ~15 us when caches are
-            # cold (long time-steps), which would count in the measured control latency
+            # written through a memoryview: a numpy item assignment costs ~10 us more when caches
+            # are cold (benchmarks/cold_costs.py), which would count in the measured latency
             self._stamp = memoryview(stamp)
 
         def send_control(self, control: Any) -> None:

@@ -192,7 +192,8 @@ class RealTimeEnv(gymnasium.Env):
         """A private copy of ``action`` in the action space's dtype, for the buffer.
 
         An array already of that dtype is just copied: ``np.array(action, dtype=...)`` walks
-        numpy's conversion machinery, ~25 us of CPU per ``step()`` when caches are cold.
+        numpy's conversion machinery, about twice the cost of a copy when caches are cold
+        (~25-35 us against ~10-15 us: ``benchmarks/cold_costs.py``).
         """
         space = self.action_space
         if type(action) is np.ndarray and action.dtype == getattr(space, "dtype", None):

@@ -355,8 +355,9 @@ class PersistentThreadRunner(Runner):
 
         A deque and a lock used as a bell rather than a ``queue.SimpleQueue``: a timed-out
         ``SimpleQueue.get`` raises ``queue.Empty``, and the worker times out on nearly every
-        time-step (that is how it wakes for a capture); raising and catching it cold cost
-        ~10 us of CPU per step, a timed ``Lock.acquire`` just returns False.
+        time-step (that is how it wakes for a capture); raising and catching it cold costs
+        ~10 us of CPU per wait more than a timed ``Lock.acquire``, which just returns False
+        (``benchmarks/cold_costs.py``).
         """
         jobs, bell = self._jobs, self._bell
         if timeout is None:
