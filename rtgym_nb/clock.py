@@ -96,8 +96,9 @@ class WallClock:
     single hiccup -- a preemption, or a wait for the interpreter lock -- raises it by a few
     microseconds only, instead of making the clock spin for long afterwards.
 
-    (80 % was tried, to spin less after long sleeps, whose overshoot is widely spread: it saved
-    no CPU measurable above this machine's noise and tripled the median period error at 5 ms.)
+    (80 % was tried, to spin less after long sleeps, whose overshoot is widely spread: in the
+    comparisons made here it saved no CPU measurable above the machine's noise and raised the
+    median period error at 5 ms.)
 
     Args:
         min_margin: Shortest final stretch waited by spinning, in seconds.

@@ -419,8 +419,10 @@ class PersistentThreadRunner(Runner):
         calls, slow when their code has gone cold in the caches (long time-steps): the clock's
         margin covers the wake-up only. The lead grows when a capture started more than 5 us
         late and shrinks otherwise, in the 9:1 ratio that keeps ~90 % of captures on time.
-        (Learning wake-up and calls as one quantity, to spin less, was tried: it saved no CPU
-        measurable here and tripled the median period error at 20 and 50 ms.)
+        (Learning wake-up and calls as one quantity, with the last 25 ms slept instead of spent
+        watching the queue, was tried in commit 7d71989: at 50 ms time-steps it cost ~170 us
+        more CPU per step, a second wake-up, for a median period error within noise --
+        ``benchmarks/compare_revisions.py 7d71989 ec33b09 --time-step-ms 50 --steps 100``.)
         """
         row, late = pipeline.capture_lateness
         if row != self._lead_row or row < 0:
