@@ -180,30 +180,27 @@ class Pipeline:
             ``(captured, sent, timed_out, joined)``; ``joined`` is when the time-step ended
             (for a sent control, when ``send_control`` was called).
         """
-        try:
-            if self.pending_capture:
+        clock, schedule = self.clock, self.schedule
+        if self.pending_capture:  # the usual case: capture now and send right after
+            try:
                 self._take()
-        except BaseException:
-            self._taken = None
-            raise
-        finally:
+                _, _, terminated, _ = self._taken[0]
+            except BaseException:
+                self._taken = None
+                self.running = False
+                raise
             self.running = False
-        error, self.error = self.error, None
-        if error is not None:
-            raise error
-        taken = self._taken
-        if taken is None:  # captured (and recorded) in the background
+            if schedule.obs < schedule.end:  # else: now >= capture time >= end
+                clock.sleep_until(schedule.end)
+        else:  # captured (and recorded) on another thread or by a timer
+            self.running = False
+            self._taken = None
+            error, self.error = self.error, None
+            if error is not None:  # ... which failed: the caller's thread raises it
+                raise error
             captured = self.captured
             assert captured is not None
             terminated = captured.terminated
-        else:
-            try:
-                _, _, terminated, _ = taken[0]
-            except BaseException:
-                self._taken = None
-                raise
-        clock, schedule = self.clock, self.schedule
-        if taken is None or schedule.obs < schedule.end:  # else: now >= capture time >= end
             clock.sleep_until(schedule.end)
         if terminated or truncate or (self.may_send is not None and not self.may_send()):
             return self._record(), False, False, clock.now()
