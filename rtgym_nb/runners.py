@@ -257,6 +257,9 @@ class PersistentThreadRunner(Runner):
         self._slot_lock = threading.Lock()
         self._deferring = False  # the worker waits for a capture time and will check the slot
         self._lead = 0.0  # how much earlier than the clock's margin to hand a deferred job over
+        # (never more than the clock may spin: a clock told not to spin, max_margin=0, would
+        # otherwise see every capture late, grow the lead to its cap, and sleep twice per step)
+        self._max_lead = min(500e-6, getattr(clock, "max_margin", 500e-6))
         self._lead_row = -1  # trace row of the capture taken by the last deferred job
         self._running: _Job | None = None  # the job the worker is running
         self._wait_until = getattr(clock, "wait_until", None)  # (a custom clock may lack it)
@@ -429,7 +432,7 @@ class PersistentThreadRunner(Runner):
             return
         self._lead_row = -1
         if late > 5e-6:
-            self._lead = min(self._lead + 4.5e-6, 500e-6)
+            self._lead = min(self._lead + 4.5e-6, self._max_lead)
         elif self._lead > 0.0:
             self._lead = max(self._lead - 0.5e-6, 0.0)
 

@@ -434,6 +434,37 @@ def test_ts_runs_on_a_clock_with_only_the_clock_protocol(make_env):
     assert np.median(t["capture_start"][captured] - t["nominal_obs"][captured]) < 0.01
 
 
+class NeverSpinningClock(WallClock):
+    """A wall clock told never to spin (``max_margin=0``) that counts, on the ts worker, the
+    waits for a capture time that still had to sleep: the worker woke up too early for them."""
+
+    def __init__(self) -> None:
+        super().__init__(min_margin=0.0, max_margin=0.0)
+        self.early_wake_ups = 0
+
+    def sleep_until(self, deadline: float) -> None:
+        early = deadline - time.perf_counter()
+        if 20e-6 < early < 1e-3 and threading.current_thread().name == "rtgym_nb-worker":
+            self.early_wake_ups += 1
+        super().sleep_until(deadline)
+
+
+@pytest.mark.wallclock
+@wall_timeouts_ignored
+@pytest.mark.parametrize("env_id", [TS])
+def test_ts_worker_wakes_once_per_step_on_a_clock_that_never_spins(make_env):
+    """With max_margin=0 every capture starts a wake-up's overshoot late; the worker must not
+    answer that by waking earlier and earlier (it would then sleep twice per time-step)."""
+    clock = NeverSpinningClock()
+    env = wall_env(make_env, clock=clock, time_step_duration=0.005, start_obs_capture=0.005)
+    env.reset()
+    for _ in range(100):
+        time.sleep(0.001)
+        env.step(A1)
+    env.close()
+    assert clock.early_wake_ups == 0
+
+
 @pytest.mark.wallclock
 @wall_timeouts_ignored
 def test_wall_clock_episode_meets_its_deadlines(env_id, make_env):
