@@ -324,6 +324,7 @@ def max_rate_search(pythons, packages, quick, log) -> dict[str, Any]:
 CPU_TIME_STEP_MS = 20.0
 CPU_REPEATS = 5
 CPU_STEPS = 150
+SPIN_REPEATS = 5
 
 
 def cpu_repeats(pythons, packages, callers, quick, log) -> dict[str, Any]:
@@ -499,23 +500,36 @@ def _profile_worker(quick: bool) -> dict[str, Any]:
             "clock_margin_us": None if margin is None else margin * 1e6,
         }
     # what the final spin costs: CPU per step at 20 ms with the default clock and with a clock
-    # that never spins (WallClock(min_margin=0, max_margin=0): time.sleep to the deadline)
+    # that never spins (WallClock(min_margin=0, max_margin=0): time.sleep to the deadline). As
+    # for cpu_repeats, one run says little on this machine: the variants take turns, and the
+    # medians of SPIN_REPEATS runs are reported.
     from rtgym_nb.bench import run as bench_run
     from rtgym_nb.clock import WallClock
 
-    out["spin_cost"] = []
     steps = 50 if quick else 150
-    for env in ENVS:
-        for name, clock in (("default (spins the last margin)", WallClock),
-                            ("never spins", lambda: WallClock(min_margin=0.0, max_margin=0.0))):
-            r = bench_run(env, time_step=0.02, steps=steps, caller="sleep", clock=clock())
-            out["spin_cost"].append({
-                "env": env, "clock": name, "time_step_ms": 20.0, "steps": steps,
-                "cpu_per_step_us": r["cpu_per_step_us"],
-                "control_period_error_p50_us": r["control_period_error"]["p50"],
-                "capture_period_error_p50_us": r["capture_period_error"]["p50"],
-                "latency_p50_us": r["latency"]["p50"],
-            })
+    repeats = 1 if quick else SPIN_REPEATS
+    variants = [(env, name, make) for env in ENVS
+                for name, make in (("default (spins the last margin)", WallClock),
+                                   ("never spins",
+                                    lambda: WallClock(min_margin=0.0, max_margin=0.0)))]
+    runs: dict[tuple[str, str], list[dict[str, Any]]] = {(e, n): [] for e, n, _ in variants}
+    for rep in range(repeats):
+        k = rep % len(variants)
+        for env, name, make in variants[k:] + variants[:k]:
+            runs[(env, name)].append(
+                bench_run(env, time_step=0.02, steps=steps, caller="sleep", clock=make()))
+    out["spin_cost"] = []
+    for (env, name), rs in runs.items():
+        def median(get, rs=rs):
+            return statistics.median(get(r) for r in rs)
+
+        out["spin_cost"].append({
+            "env": env, "clock": name, "time_step_ms": 20.0, "steps": steps, "repeats": repeats,
+            "cpu_per_step_us": median(lambda r: r["cpu_per_step_us"]),
+            "control_period_error_p50_us": median(lambda r: r["control_period_error"]["p50"]),
+            "capture_period_error_p50_us": median(lambda r: r["capture_period_error"]["p50"]),
+            "latency_p50_us": median(lambda r: r["latency"]["p50"]),
+        })
     return out
 
 
@@ -760,8 +774,11 @@ def markdown(report: dict[str, Any]) -> str:
         lines.append(f"| clock spin margin at the end | {_f(wall['v1']['clock_margin_us'])} "
                      f"| {_f(wall['ts']['clock_margin_us'])} |")
         if prof.get("spin_cost"):
+            reps = prof["spin_cost"][0].get("repeats", 1)
             lines += ["", "What the final spin costs (20 ms time-steps, caller sleeping; the spin "
-                      "is what makes the periods precise):", "",
+                      "is what makes the periods precise; "
+                      + (f"medians of {reps} interleaved runs" if reps > 1 else "one run")
+                      + f" of {prof['spin_cost'][0]['steps']} steps):", "",
                       "| env | clock | CPU per step (µs) | control-period err p50 (µs) "
                       "| capture-period err p50 (µs) | latency p50 (µs) |",
                       "|---|---|---|---|---|---|"]
