@@ -22,7 +22,6 @@ A revision is anything ``git worktree add`` accepts; ``rtgym`` stands for rtgym 
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -46,7 +45,7 @@ def _checkout(revision: str, root: Path) -> str | None:
 
 def _row(runs: list[dict[str, Any]]) -> dict[str, float]:
     def med(get) -> float:
-        return statistics.median(get(r) for r in runs)
+        return timing.median_of(runs, get)
 
     return {
         "cpu/step us": med(lambda r: r["cpu_per_step_us"]),
@@ -78,14 +77,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="rtgym_nb-ab-") as tmp:
         paths = {r: _checkout(r, Path(tmp)) for r in args.revisions if r != "rtgym"}
         try:
-            runs: dict[str, list[dict[str, Any]]] = {r: [] for r in args.revisions}
-            for rep in range(args.repeats):
-                k = rep % len(args.revisions)
-                for revision in args.revisions[k:] + args.revisions[:k]:
-                    package = "rtgym" if revision == "rtgym" else "rtgym_nb"
-                    out = timing.run_case(pythons, package, args.env, dt, steps, args.caller,
-                                          pythonpath=paths.get(revision))
-                    runs[revision].append(out["stats"])
+            def run(revision: str) -> dict[str, Any]:
+                package = "rtgym" if revision == "rtgym" else "rtgym_nb"
+                return timing.run_case(pythons, package, args.env, dt, steps, args.caller,
+                                       pythonpath=paths.get(revision))["stats"]
+
+            results = timing.interleaved(args.revisions, args.repeats, run)
+            runs = dict(zip(args.revisions, results, strict=True))
         finally:
             for path in paths.values():
                 if path is not None:

@@ -57,6 +57,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -321,6 +322,26 @@ def max_rate_search(pythons, packages, quick, log) -> dict[str, Any]:
             "candidates_ms": list(MAX_RATE_CANDIDATES_MS), "threshold": 0.01}
 
 
+def interleaved(variants: list[Any], repeats: int, run: Callable[[Any], Any]) -> list[list[Any]]:
+    """``run(variant)`` ``repeats`` times for every variant; the results, variant by variant.
+
+    The variants take turns, in an order that rotates with each repeat, so that a swing of this
+    shared machine's load (one few-second stretch to the next) hits all of them alike.
+    """
+    results: list[list[Any]] = [[] for _ in variants]
+    order = list(range(len(variants)))
+    for rep in range(repeats):
+        k = rep % len(order)
+        for i in order[k:] + order[:k]:
+            results[i].append(run(variants[i]))
+    return results
+
+
+def median_of(runs: list[Any], get: Callable[[Any], float]) -> float:
+    """The median over ``runs`` of ``get(run)``."""
+    return statistics.median(get(r) for r in runs)
+
+
 CPU_TIME_STEP_MS = 20.0
 CPU_REPEATS = 5
 CPU_STEPS = 150
@@ -344,13 +365,13 @@ def cpu_repeats(pythons, packages, callers, quick, log) -> dict[str, Any]:
     for caller in callers:
         if caller not in ("sleep", "busy"):
             continue
-        runs: dict[str, list[float]] = {f"{p} {e}": [] for p, e in variants}
-        for rep in range(repeats):
-            k = rep % len(variants)
-            for package, env in variants[k:] + variants[:k]:
-                stats = run_case(pythons, package, env, CPU_TIME_STEP_MS / 1e3, steps,
-                                 caller)["stats"]
-                runs[f"{package} {env}"].append(stats["cpu_per_step_us"])
+        def cpu(variant, caller=caller):
+            package, env = variant
+            return run_case(pythons, package, env, CPU_TIME_STEP_MS / 1e3, steps,
+                            caller)["stats"]["cpu_per_step_us"]
+
+        results = interleaved(variants, repeats, cpu)
+        runs = {f"{p} {e}": v for (p, e), v in zip(variants, results, strict=True)}
         out["callers"][caller] = {
             key: {"median": statistics.median(v), "min": min(v), "max": max(v), "runs": v}
             for key, v in runs.items()
@@ -512,24 +533,20 @@ def _profile_worker(quick: bool) -> dict[str, Any]:
                 for name, make in (("default (spins the last margin)", WallClock),
                                    ("never spins",
                                     lambda: WallClock(min_margin=0.0, max_margin=0.0)))]
-    runs: dict[tuple[str, str], list[dict[str, Any]]] = {(e, n): [] for e, n, _ in variants}
-    for rep in range(repeats):
-        k = rep % len(variants)
-        for env, name, make in variants[k:] + variants[:k]:
-            runs[(env, name)].append(
-                bench_run(env, time_step=0.02, steps=steps, caller="sleep", clock=make()))
-    out["spin_cost"] = []
-    for (env, name), rs in runs.items():
-        def median(get, rs=rs):
-            return statistics.median(get(r) for r in rs)
-
-        out["spin_cost"].append({
+    results = interleaved(variants, repeats, lambda v: bench_run(
+        v[0], time_step=0.02, steps=steps, caller="sleep", clock=v[2]()))
+    out["spin_cost"] = [
+        {
             "env": env, "clock": name, "time_step_ms": 20.0, "steps": steps, "repeats": repeats,
-            "cpu_per_step_us": median(lambda r: r["cpu_per_step_us"]),
-            "control_period_error_p50_us": median(lambda r: r["control_period_error"]["p50"]),
-            "capture_period_error_p50_us": median(lambda r: r["capture_period_error"]["p50"]),
-            "latency_p50_us": median(lambda r: r["latency"]["p50"]),
-        })
+            "cpu_per_step_us": median_of(rs, lambda r: r["cpu_per_step_us"]),
+            "control_period_error_p50_us":
+                median_of(rs, lambda r: r["control_period_error"]["p50"]),
+            "capture_period_error_p50_us":
+                median_of(rs, lambda r: r["capture_period_error"]["p50"]),
+            "latency_p50_us": median_of(rs, lambda r: r["latency"]["p50"]),
+        }
+        for (env, name, _), rs in zip(variants, results, strict=True)
+    ]
     return out
 
 

@@ -273,6 +273,10 @@ class RealTimeEnv(gymnasium.Env):
 
         Returns ``(obs, reward, terminated, truncated, info)``; ``terminated`` wins over
         ``truncated``. When the episode ends, ``action`` is not sent.
+
+        As in rtgym 0.16, ``action`` goes to ``send_control`` as given, unchecked against the
+        action space: interfaces commonly clip what a policy proposes, and a check here would
+        break rtgym code relying on that (and cost every time-step).
         """
         with self._lock:
             call_time = self.clock.now()

@@ -7,14 +7,14 @@ started time-step gets done in the background (see :mod:`rtgym_nb.runners`).
 
 A time-step's life: :meth:`Pipeline.start` sends the control and schedules the step;
 :meth:`Pipeline.capture` waits for its capture time and records the observation;
-:meth:`Pipeline.finish` makes sure the capture happened and waits for the nominal end.
-:meth:`Pipeline.step` is ``finish`` then ``start`` on the hot path of ``env.step()``: it sends
-the next control right after the capture and does all the bookkeeping afterwards.
+:meth:`Pipeline.step` makes sure the capture happened, waits for the nominal end and, unless
+the episode ended, starts the next time-step: it sends the next control right after the capture
+and does all the bookkeeping afterwards. Called with nothing to send
+(:meth:`rtgym_nb.runners.Runner.finish`), it just closes the time-step.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -65,17 +65,15 @@ class Pipeline:
         self.act_prepro = act_prepro
         self.obs_prepro = obs_prepro
         self.running = False
-        """A time-step is open: its control was sent and :meth:`finish` has not run yet."""
+        """A time-step is open: its control was sent and :meth:`step` has not closed it yet."""
         self.pending_capture = False
         """The open time-step's observation has not been captured yet."""
         self.row = -1
         self.captured: Captured | None = None
         self._taken: tuple | None = None
         """What :meth:`_take` got and :meth:`_record` has not traced yet."""
-        self.capture_lateness: tuple[int, float] = (-1, 0.0)
-        """``(row, seconds)``: how late after its nominal time the last capture was taken."""
         self.error: BaseException | None = None
-        """An exception raised by a background capture, re-raised by :meth:`finish`."""
+        """An exception raised by a background capture, re-raised by :meth:`step`."""
         self.timeouts = 0
         self.on_start: Callable[[Pipeline], None] | None = None
         """Set by the runner: arranges the capture of a time-step that just started."""
@@ -142,7 +140,6 @@ class Pipeline:
             return captured
         result, taken_at, returned_at = taken
         trace, row = self.trace, self.row
-        self.capture_lateness = (row, taken_at - self.schedule.obs)
         trace.set(row, "capture_start", taken_at)
         trace.set(row, "capture_end", returned_at)
         obs, reward, terminated, info = result
@@ -153,26 +150,19 @@ class Pipeline:
         return captured
 
     def capture_in_background(self) -> None:
-        """:meth:`capture` for a helper thread or timer: keeps the error for :meth:`finish`."""
+        """:meth:`capture` for a helper thread or timer: keeps the error for :meth:`step`."""
         try:
             self.capture()
         except BaseException as exc:  # handed to the caller's thread
             self._taken = None
             self.error = exc
 
-    def finish(self) -> Captured:
-        """Close the open time-step: capture if still due, wait for its end; return the capture.
-
-        :meth:`step` with nothing to send (one code path for every way a time-step ends).
-        """
-        return self.step(None, math.nan, truncate=True)[0]
-
     def step(self, action: Any, call_time: float, truncate: bool) -> tuple[Captured, bool, bool,
                                                                            float]:
-        """:meth:`finish`, then :meth:`start` unless the episode ended: ``step()``'s time-step.
+        """Close the open time-step, then :meth:`start` the next unless the episode ended.
 
-        The same as calling the two in turn, except that between the observation's capture and
-        the next ``send_control`` nothing runs but the wait for the end of the time-step and the
+        Closing means: capture if still due, then wait for the nominal end. Between the
+        observation's capture and the next ``send_control`` nothing runs but that wait and the
         check of ``terminated``: tracing and preprocessing the observation wait until the
         control is out. This is what keeps the control latency at a few microseconds.
 

@@ -427,10 +427,13 @@ class PersistentThreadRunner(Runner):
         more CPU per step, a second wake-up, for a median period error within noise --
         ``benchmarks/compare_revisions.py 7d71989 ec33b09 --time-step-ms 50 --steps 100``.)
         """
-        row, late = pipeline.capture_lateness
-        if row != self._lead_row or row < 0:
+        row, self._lead_row = self._lead_row, -1
+        if row < 0:
             return
-        self._lead_row = -1
+        trace = pipeline.trace
+        late = trace.get(row, "capture_start") - trace.get(row, "nominal_obs")
+        if late != late:  # NaN: that capture failed (or was never taken)
+            return
         if late > 5e-6:
             self._lead = min(self._lead + 4.5e-6, self._max_lead)
         elif self._lead > 0.0:
