@@ -75,6 +75,9 @@ class Pipeline:
         self.error: BaseException | None = None
         """An exception raised by a background capture, re-raised by :meth:`step`."""
         self.timeouts = 0
+        self.capture_wait_start = float("nan")
+        """When the last capture began to wait for its capture time (the persistent-thread
+        runner times its hand-over of a capture to ``step()`` with it)."""
         self.on_start: Callable[[Pipeline], None] | None = None
         """Set by the runner: arranges the capture of a time-step that just started."""
         self.may_send: Callable[[], bool] | None = None
@@ -126,6 +129,7 @@ class Pipeline:
         """
         self.pending_capture = False
         clock = self.clock
+        self.capture_wait_start = clock.now()
         clock.sleep_until(self.schedule.obs)
         taken_at = clock.now()
         result = self.interface.get_obs_rew_terminated_info()

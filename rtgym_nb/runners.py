@@ -258,9 +258,9 @@ class PersistentThreadRunner(Runner):
         self._deferring = False  # the worker waits for a capture time and will check the slot
         self._lead = 0.0  # how much earlier than the clock's margin to hand a deferred job over
         # (never more than the clock may spin: a clock told not to spin, max_margin=0, would
-        # otherwise see every capture late, grow the lead to its cap, and sleep twice per step)
+        # otherwise wake the worker early only to sleep a second time before the capture)
         self._max_lead = min(500e-6, getattr(clock, "max_margin", 500e-6))
-        self._lead_row = -1  # trace row of the capture taken by the last deferred job
+        self._handed_at = math.nan  # when the worker handed the last deferred job over
         self._running: _Job | None = None  # the job the worker is running
         self._wait_until = getattr(clock, "wait_until", None)  # (a custom clock may lack it)
         self._serving = True  # False once the worker's loop has ended, however it ended
@@ -399,7 +399,8 @@ class PersistentThreadRunner(Runner):
             self._deferring = False
             job, self._slot = self._slot, None
         if job is not None:
-            self._lead_row = pipeline.row
+            self._handed_at = clock.now()
+            pipeline.capture_wait_start = math.nan  # the job's capture will tell its own
             return job
         # No step() yet: the caller is still running its own code, and may need the
         # interpreter lock for it. Spinning here would keep that lock away from the caller
@@ -416,25 +417,29 @@ class PersistentThreadRunner(Runner):
         return None
 
     def _learn_lead(self, pipeline: Pipeline) -> None:
-        """Adapt the hand-over lead to how late the last deferred job took its capture.
+        """Adapt the hand-over lead to how long the last hand-over took.
 
         Between the worker's wake-up and the deferred job's precise wait lie a few Python
         calls, slow when their code has gone cold in the caches (long time-steps): the clock's
-        margin covers the wake-up only. The lead grows when a capture started more than 5 us
-        late and shrinks otherwise, in the 9:1 ratio that keeps ~90 % of captures on time.
+        margin covers the wake-up only, the lead covers these calls. It follows their 90th
+        percentile, measured directly: from the hand-over to the moment the capture began to
+        wait (:attr:`Pipeline.capture_wait_start`), stepping up 4.5 us when a hand-over took
+        longer than the lead and down 0.5 us otherwise.
+
+        It used to learn from late captures instead. But a capture is also late when the
+        clock's wake-up overshoots its margin, which the lead cannot fix: on a loaded machine
+        the lead crept up to its 500 us cap, and the worker spun that much longer on every
+        time-step (``test_ts_worker_lead_covers_the_hand_over_not_the_wake_up``).
         (Learning wake-up and calls as one quantity, with the last 25 ms slept instead of spent
         watching the queue, was tried in commit 7d71989: at 50 ms time-steps it cost ~170 us
         more CPU per step, a second wake-up, for a median period error within noise --
         ``benchmarks/compare_revisions.py 7d71989 ec33b09 --time-step-ms 50 --steps 100``.)
         """
-        row, self._lead_row = self._lead_row, -1
-        if row < 0:
+        handed_at, self._handed_at = self._handed_at, math.nan
+        handover = pipeline.capture_wait_start - handed_at
+        if handover != handover:  # NaN: nothing handed over, or the job never reached the capture
             return
-        trace = pipeline.trace
-        late = trace.get(row, "capture_start") - trace.get(row, "nominal_obs")
-        if late != late:  # NaN: that capture failed (or was never taken)
-            return
-        if late > 5e-6:
+        if handover > self._lead:
             self._lead = min(self._lead + 4.5e-6, self._max_lead)
         elif self._lead > 0.0:
             self._lead = max(self._lead - 0.5e-6, 0.0)

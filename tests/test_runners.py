@@ -465,6 +465,57 @@ def test_ts_worker_wakes_once_per_step_on_a_clock_that_never_spins(make_env):
     assert clock.early_wake_ups == 0
 
 
+class ScatteredWakeUpClock(WallClock):
+    """A wall clock whose coarse waits wake up 0-800 us late, at random (a loaded machine),
+    and that records, on the ts worker, how much earlier than its capture time the worker
+    asked to be woken up, beyond the clock's own margin: the worker's hand-over lead."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.leads: list[float] = []
+        self._asked: float | None = None
+        self._random = np.random.default_rng(0)
+
+    def wait_until(self, deadline, block, spin=True):
+        def late_block(timeout):
+            got = block(timeout)
+            if got is None:
+                stop = time.perf_counter() + self._random.uniform(0.0, 800e-6)
+                while time.perf_counter() < stop:
+                    pass
+            return got
+
+        if not spin and threading.current_thread().name == "rtgym_nb-worker":
+            self._asked = deadline  # the worker waits for a capture time, minus its lead
+        return super().wait_until(deadline, late_block, spin)
+
+    def sleep_until(self, deadline: float) -> None:
+        if self._asked is not None and threading.current_thread().name == "rtgym_nb-worker":
+            self.leads.append(deadline - self._asked)  # the capture's precise wait
+            self._asked = None
+        super().sleep_until(deadline)
+
+
+@pytest.mark.wallclock
+@wall_timeouts_ignored
+@pytest.mark.parametrize("env_id", [TS])
+def test_ts_worker_lead_covers_the_hand_over_not_the_wake_up(make_env):
+    """The worker asks to wake a little before the clock's margin, to hand the capture over to
+    the waiting step() in time: that lead must cover the hand-over (a few Python calls), not
+    the scatter of the clock's wake-ups, which the margin covers. A lead that learned from
+    late captures whatever made them late crept up to its 500 us cap on a loaded machine,
+    and the worker then spun that much longer on every time-step."""
+    clock = ScatteredWakeUpClock()
+    env = wall_env(make_env, clock=clock, time_step_duration=0.005, start_obs_capture=0.005)
+    env.reset()
+    for _ in range(300):
+        time.sleep(0.001)
+        env.step(A1)
+    env.close()
+    assert len(clock.leads) >= 200  # (steps called on time: the worker handed them over)
+    assert np.median(clock.leads[-100:]) < 250e-6
+
+
 @pytest.mark.wallclock
 @wall_timeouts_ignored
 def test_wall_clock_episode_meets_its_deadlines(env_id, make_env):
