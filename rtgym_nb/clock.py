@@ -31,6 +31,8 @@ import time
 from collections.abc import Callable
 from typing import Protocol, TypeVar, runtime_checkable
 
+from rtgym_nb.quantile import RunningQuantile
+
 __all__ = [
     "Clock",
     "SimulatedClock",
@@ -91,10 +93,9 @@ class WallClock:
     ``sleep_until`` sleeps until ``margin`` seconds before the deadline, then spins on
     ``perf_counter``. The margin is a running estimate of a high quantile (``quantile``, 90 %
     by default) of the sleep overshoots measured on this machine, plus ``pad``, clamped to
-    ``[min_margin, max_margin]``. The estimate moves by a fixed step per sleep (up when the
-    sleep overshot it, down otherwise, in the ratio that makes it settle on the quantile), so a
-    single hiccup -- a preemption, or a wait for the interpreter lock -- raises it by a few
-    microseconds only, instead of making the clock spin for long afterwards.
+    ``[min_margin, max_margin]`` (:class:`~rtgym_nb.quantile.RunningQuantile`: a hiccup raises
+    it by a few microseconds only, a machine that got busier is caught up with in a few
+    wake-ups).
 
     (80 % was tried, to spin less after long sleeps, whose overshoot is widely spread: in the
     comparisons made here it saved no CPU measurable above the machine's noise and raised the
@@ -125,10 +126,8 @@ class WallClock:
         self.min_margin = min_margin
         self.max_margin = max_margin
         self.pad = pad
-        self._down = 0.5e-6  # step of the estimate after a sleep that overshot less than it
-        self._up = self._down * quantile / (1 - quantile)  # ... and after one that overshot more
-        self._estimate = 100e-6  # running estimate of the overshoot quantile
-        self._margin = self._clamp(self._estimate + pad)
+        self._overshoot = RunningQuantile(100e-6, quantile, step=0.5e-6, high=max_margin)
+        self._margin = self._clamp(self._overshoot.value + pad)
         self._tuned = threading.local()
 
     now = staticmethod(time.perf_counter)
@@ -167,13 +166,7 @@ class WallClock:
             got = block(remaining)
             if got is not None:
                 return got
-            overshoot = perf_counter() - wake
-            estimate = self._estimate
-            if overshoot > estimate:
-                estimate += self._up
-            elif estimate > self._down:
-                estimate -= self._down
-            self._estimate = estimate
+            estimate = self._overshoot.add(perf_counter() - wake)
             self._margin = self._clamp(estimate + self.pad)
         if spin:
             while perf_counter() < deadline:

@@ -51,6 +51,7 @@ from typing import Any, TypeVar
 from rtgym_nb.clock import Clock, TimerHandle, use_clock
 from rtgym_nb.errors import InterfaceHangError
 from rtgym_nb.pipeline import Captured, Pipeline
+from rtgym_nb.quantile import RunningQuantile
 
 __all__ = ["RUNNERS", "PersistentThreadRunner", "Runner", "ThreadPerStepRunner", "make_runner"]
 
@@ -256,11 +257,13 @@ class PersistentThreadRunner(Runner):
         self._slot: _Job | None = None  # a job deferred until the pending capture is taken
         self._slot_lock = threading.Lock()
         self._deferring = False  # the worker waits for a capture time and will check the slot
-        self._lead = 0.0  # how much earlier than the clock's margin to hand a deferred job over
-        # (never more than the clock may spin: a clock told not to spin, max_margin=0, would
-        # otherwise wake the worker early only to sleep a second time before the capture)
-        self._max_lead = min(500e-6, getattr(clock, "max_margin", 500e-6))
-        self._handed_at = math.nan  # when the worker handed the last deferred job over
+        # how much earlier than the clock's margin to hand a deferred job over; never more than
+        # the clock may spin (a clock told not to spin, max_margin=0, would otherwise wake the
+        # worker early only to sleep a second time before the capture)
+        self._lead = RunningQuantile(
+            0.0, 0.9, step=0.5e-6, high=min(500e-6, getattr(clock, "max_margin", 500e-6))
+        )
+        self._asked = math.nan  # the wake-up time asked of the clock for the last hand-over
         self._running: _Job | None = None  # the job the worker is running
         self._wait_until = getattr(clock, "wait_until", None)  # (a custom clock may lack it)
         self._serving = True  # False once the worker's loop has ended, however it ended
@@ -389,7 +392,8 @@ class PersistentThreadRunner(Runner):
             self._deferring = True
         clock = self.clock
         if self._wait_until is not None:
-            job = self._wait_until(pipeline.schedule.obs - self._lead, self._get, spin=False)
+            asked = pipeline.schedule.obs - self._lead.value
+            job = self._wait_until(asked, self._get, spin=False)
         else:  # a clock without wait_until: wake early enough to wait the last stretch precisely
             lead = pipeline.schedule.obs - clock.now() - 2 * getattr(clock, "margin", 0)
             job = self._get(lead) if lead > 0 else self._poll()
@@ -399,8 +403,9 @@ class PersistentThreadRunner(Runner):
             self._deferring = False
             job, self._slot = self._slot, None
         if job is not None:
-            self._handed_at = clock.now()
-            pipeline.capture_wait_start = math.nan  # the job's capture will tell its own
+            if self._wait_until is not None:
+                self._asked = asked
+                pipeline.capture_wait_start = math.nan  # the job's capture will tell its own
             return job
         # No step() yet: the caller is still running its own code, and may need the
         # interpreter lock for it. Spinning here would keep that lock away from the caller
@@ -417,32 +422,34 @@ class PersistentThreadRunner(Runner):
         return None
 
     def _learn_lead(self, pipeline: Pipeline) -> None:
-        """Adapt the hand-over lead to how long the last hand-over took.
+        """Adapt the hand-over lead to how late the last handed-over capture began its wait.
 
-        Between the worker's wake-up and the deferred job's precise wait lie a few Python
-        calls, slow when their code has gone cold in the caches (long time-steps): the clock's
-        margin covers the wake-up only, the lead covers these calls. It follows their 90th
-        percentile, measured directly: from the hand-over to the moment the capture began to
-        wait (:attr:`Pipeline.capture_wait_start`), stepping up 4.5 us when a hand-over took
-        longer than the lead and down 0.5 us otherwise.
+        The worker asks the clock to end its coarse wait at ``capture time - lead``, the clock
+        stops sleeping its margin before that, and then a few Python calls hand the capture
+        over to the waiting ``step()``, slow when their code has gone cold in the caches (long
+        time-steps). The capture should begin its precise wait by the capture time: the lead is
+        the 90th percentile (a :class:`~rtgym_nb.quantile.RunningQuantile`) of how long after
+        the asked time it began it (:attr:`Pipeline.capture_wait_start`). That covers the
+        hand-over, and whatever the clock's margin misses of its own wake-up: after a change
+        of load, the margin takes a few wake-ups to catch up, and many more at 50 ms
+        time-steps, whose overshoots spread widely.
 
-        It used to learn from late captures instead. But a capture is also late when the
-        clock's wake-up overshoots its margin, which the lead cannot fix: on a loaded machine
+        It used to learn from late captures. But a capture that began its wait early enough
+        sleeps once more before spinning, and when that short sleep overshot, the late capture
+        raised the lead, which made the next capture begin earlier still: on a loaded machine
         the lead crept up to its 500 us cap, and the worker spun that much longer on every
-        time-step (``test_ts_worker_lead_covers_the_hand_over_not_the_wake_up``).
+        time-step (``test_ts_worker_lead_covers_the_hand_over_not_the_wake_up``). The time the
+        wait began does not depend on that second sleep.
         (Learning wake-up and calls as one quantity, with the last 25 ms slept instead of spent
         watching the queue, was tried in commit 7d71989: at 50 ms time-steps it cost ~170 us
         more CPU per step, a second wake-up, for a median period error within noise --
         ``benchmarks/compare_revisions.py 7d71989 ec33b09 --time-step-ms 50 --steps 100``.)
         """
-        handed_at, self._handed_at = self._handed_at, math.nan
-        handover = pipeline.capture_wait_start - handed_at
-        if handover != handover:  # NaN: nothing handed over, or the job never reached the capture
+        asked, self._asked = self._asked, math.nan
+        late = pipeline.capture_wait_start - asked
+        if late != late:  # NaN: nothing handed over, or the job never reached the capture
             return
-        if handover > self._lead:
-            self._lead = min(self._lead + 4.5e-6, self._max_lead)
-        elif self._lead > 0.0:
-            self._lead = max(self._lead - 0.5e-6, 0.0)
+        self._lead.add(late)
 
     def _serve(self) -> None:
         try:
