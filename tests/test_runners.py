@@ -434,6 +434,17 @@ def test_ts_runs_on_a_clock_with_only_the_clock_protocol(make_env):
     assert np.median(t["capture_start"][captured] - t["nominal_obs"][captured]) < 0.01
 
 
+def _step_on_time_at_5ms(make_env, clock, steps: int) -> None:
+    """A ts episode at 5 ms time-steps whose caller always calls step() early (1 ms after the
+    last one returned), so that the worker hands every capture over to it."""
+    env = wall_env(make_env, clock=clock, time_step_duration=0.005, start_obs_capture=0.005)
+    env.reset()
+    for _ in range(steps):
+        time.sleep(0.001)
+        env.step(A1)
+    env.close()
+
+
 class NeverSpinningClock(WallClock):
     """A wall clock told never to spin (``max_margin=0``) that counts, on the ts worker, the
     waits for a capture time that still had to sleep: the worker woke up too early for them."""
@@ -456,12 +467,7 @@ def test_ts_worker_wakes_once_per_step_on_a_clock_that_never_spins(make_env):
     """With max_margin=0 every capture starts a wake-up's overshoot late; the worker must not
     answer that by waking earlier and earlier (it would then sleep twice per time-step)."""
     clock = NeverSpinningClock()
-    env = wall_env(make_env, clock=clock, time_step_duration=0.005, start_obs_capture=0.005)
-    env.reset()
-    for _ in range(100):
-        time.sleep(0.001)
-        env.step(A1)
-    env.close()
+    _step_on_time_at_5ms(make_env, clock, 100)
     assert clock.early_wake_ups == 0
 
 
@@ -503,15 +509,11 @@ def test_ts_worker_lead_covers_the_hand_over_not_the_wake_up(make_env):
     """The worker asks to wake a little before the clock's margin, to hand the capture over to
     the waiting step() in time: that lead must cover the hand-over (a few Python calls), not
     the scatter of the clock's wake-ups, which the margin covers. A lead that learned from
-    late captures whatever made them late crept up to its 500 us cap on a loaded machine,
-    and the worker then spun that much longer on every time-step."""
+    every late capture (including those made late by a second, short sleep of a capture that
+    began its wait early) crept up to its 500 us cap on a loaded machine, and the worker then
+    spun that much longer on every time-step."""
     clock = ScatteredWakeUpClock()
-    env = wall_env(make_env, clock=clock, time_step_duration=0.005, start_obs_capture=0.005)
-    env.reset()
-    for _ in range(300):
-        time.sleep(0.001)
-        env.step(A1)
-    env.close()
+    _step_on_time_at_5ms(make_env, clock, 300)
     assert len(clock.leads) >= 200  # (steps called on time: the worker handed them over)
     assert np.median(clock.leads[-100:]) < 250e-6
 
