@@ -159,6 +159,28 @@ def test_wall_clock_never_returns_early_and_meets_deadlines():
     assert max(lateness) < 0.2
 
 
+def _oversleeping(extra: float):
+    """A coarse wait that always wakes ``extra`` seconds late (a busier machine)."""
+
+    def block(timeout: float) -> None:
+        end = time.perf_counter() + timeout + extra
+        while time.perf_counter() < end:
+            pass
+
+    return block
+
+
+@pytest.mark.wallclock
+def test_wall_clock_margin_catches_up_with_longer_overshoots_in_a_few_wake_ups():
+    """Every wake-up 300 us late, from a margin of ~100 us: with a fixed 4.5 us step the
+    margin would need ~45 wake-ups; growing steps take 9 or 10, and do not overshoot far."""
+    clock = WallClock()
+    assert clock.margin < 150e-6
+    for _ in range(12):
+        clock.wait_until(time.perf_counter() + 2e-3, _oversleeping(300e-6), spin=False)
+    assert 300e-6 <= clock.margin < 450e-6
+
+
 @pytest.mark.wallclock
 def test_wall_clock_sleep_spends_the_duration():
     clock = WallClock()
