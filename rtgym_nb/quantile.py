@@ -23,9 +23,11 @@ class RunningQuantile:
     outlier moves it by one up-step only.
 
     When samples keep landing above the estimate, each one in a row raises it by one up-step
-    more than the last (1, 2, 3, ... up-steps): a distribution that moved up -- a machine that
-    just got busier, or a first estimate far too low -- is caught up with in a handful of
-    samples instead of tens. (With fixed 4.5 us up-steps, overshoots that grew by 100 us left
+    more than the last (1, 2, 3, ... up-steps, at most ``MAX_RUN``): a distribution that moved
+    up -- a machine that just got busier, or a first estimate far too low -- is caught up with
+    in a handful of samples instead of tens. The cap bounds how far the last step of a run can
+    carry the estimate past the samples (10 up-steps): coming back down is as slow as ever, one
+    down-step per sample. (With fixed 4.5 us up-steps, overshoots that grew by 100 us left
     the wall clock ~22 wake-ups late in a row before its margin caught up, over a second of late
     captures at 50 ms time-steps; with growing steps, 6.) At the 90th percentile two misses in
     a row are rare in a steady state, so this barely biases the estimate; it is meant for high
@@ -40,6 +42,9 @@ class RunningQuantile:
     """
 
     __slots__ = ("_down", "_run", "_up", "high", "low", "value")
+
+    MAX_RUN = 10
+    """The largest up-step, in base up-steps."""
 
     def __init__(self, start: float, quantile: float, step: float, low: float = 0.0,
                  high: float = math.inf) -> None:
@@ -61,7 +66,8 @@ class RunningQuantile:
         """Take one sample into account; return the new estimate."""
         value = self.value
         if sample > value:
-            self._run += 1
+            if self._run < self.MAX_RUN:
+                self._run += 1
             value = min(value + self._up * self._run, self.high)
         else:
             self._run = 0

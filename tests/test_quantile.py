@@ -47,6 +47,16 @@ def test_misses_in_a_row_raise_it_by_growing_steps():
     assert tracker.value == pytest.approx(value + 4.5 * US)
 
 
+def test_the_up_step_stops_growing_at_max_run():
+    """So that the last step of a long run cannot carry the estimate far past the samples."""
+    tracker = RunningQuantile(0.0, 0.9, step=0.5 * US)
+    runs = RunningQuantile.MAX_RUN
+    values = _feed(tracker, [1.0] * (runs + 5))
+    assert values[runs - 1] == pytest.approx(runs * (runs + 1) / 2 * 4.5 * US)
+    steps = np.diff(values[runs - 1:])
+    assert steps == pytest.approx([runs * 4.5 * US] * 5)
+
+
 def test_catches_up_with_a_shifted_distribution_in_a_handful_of_samples():
     """Overshoots that jump by 100 us (a machine that got busier): with fixed steps the
     estimate would stay below them for ~22 samples; growing steps take 6."""
