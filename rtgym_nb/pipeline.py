@@ -181,9 +181,9 @@ class Pipeline:
                 _, _, terminated, _ = self._taken[0]
             except BaseException:
                 self._taken = None
-                self.running = False
                 raise
-            self.running = False
+            finally:
+                self.running = False
             if schedule.obs < schedule.end:  # else: now >= capture time >= end
                 clock.sleep_until(schedule.end)
         else:  # captured (and recorded) on another thread or by a timer
