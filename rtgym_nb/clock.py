@@ -90,22 +90,40 @@ def _libc() -> ctypes.CDLL:
 class WallClock:
     """Real time, with deadlines met to within a few microseconds.
 
-    ``sleep_until`` sleeps until ``margin`` seconds before the deadline, then spins on
-    ``perf_counter``. The margin is a running estimate of a high quantile (``quantile``, 90 %
-    by default) of the sleep overshoots measured on this machine, plus ``pad``, clamped to
-    ``[min_margin, max_margin]`` (:class:`~rtgym_nb.quantile.RunningQuantile`: a hiccup raises
-    it by a few microseconds only, a machine that got busier is caught up with in a few
-    wake-ups).
+    ``sleep_until`` sleeps until a margin before the deadline, then spins on
+    ``perf_counter``. The margin is a running estimate of a high quantile of the sleep
+    overshoots measured on this machine, plus ``pad``, clamped to ``[min_margin,
+    max_margin]`` (:class:`~rtgym_nb.quantile.RunningQuantile`: a hiccup raises it by a few
+    microseconds only, a machine that got busier is caught up with in a few wake-ups).
 
-    (80 % was tried, to spin less after long sleeps, whose overshoot is widely spread: in the
-    comparisons made here it saved no CPU measurable above the machine's noise and raised the
-    median period error at 5 ms.)
+    How late a sleep wakes up depends on its length. On this machine (a virtual machine whose
+    idle processors are handed back to the host) a 19 ms sleep overshot by ~65 us at the
+    median and ~240 us at the 99th percentile, a 100-1900 us sleep by ~35 and ~55-75 us
+    (``benchmarks/sleep_overshoot.py``). So waits up to ``long_wait`` and longer ones learn
+    separate margins, at different quantiles:
+
+    * short waits (short time-steps): ``quantile``, 98 %. Every sleep that wakes past the
+      margin makes its time-step late and two periods wrong, and a plain ``time.sleep`` loop
+      (rtgym's) keeps its p99 period error at a few tens of microseconds at these time-steps;
+      covering 98 % rather than 90 % of the narrow overshoots costs ~15-25 us more spinning per
+      time-step (``benchmarks/compare_revisions.py``).
+    * long waits: ``long_quantile``, 90 %. Their overshoots spread widely, so covering 98 %
+      cost ~50-80 us more spinning per time-step at 20 ms, and a plain sleep's p99 period error
+      is in the hundreds of microseconds there anyway.
+
+    (Ending long waits with a second, short sleep, whose overshoot is narrow, was tried too:
+    at 20 ms it halved the p99 period error but cost ~30 us of CPU per time-step for the
+    second wake-up, as much CPU as rtgym spends in all. 80 % for long waits was tried, to spin
+    less: it saved no CPU measurable above the machine's noise and raised the median period
+    error at 5 ms.)
 
     Args:
         min_margin: Shortest final stretch waited by spinning, in seconds.
         max_margin: Longest final stretch waited by spinning, in seconds.
-        quantile: Fraction of sleeps expected to wake up before ``deadline - pad``.
-        pad: Seconds added to the overshoot estimate.
+        quantile: Fraction of short waits expected to wake up before ``deadline - pad``.
+        pad: Seconds added to the overshoot estimates.
+        long_wait: Waits longer than this (seconds, to the start of the spin) are long.
+        long_quantile: :obj:`quantile` for long waits.
     """
 
     simulated = False
@@ -114,28 +132,45 @@ class WallClock:
         self,
         min_margin: float = 20e-6,
         max_margin: float = 2e-3,
-        quantile: float = 0.9,
+        quantile: float = 0.98,
         pad: float = 5e-6,
+        long_wait: float = 4e-3,
+        long_quantile: float = 0.9,
     ) -> None:
         if not 0 <= min_margin <= max_margin:
             raise ValueError(
                 f"WallClock needs 0 <= min_margin <= max_margin, got {min_margin!r}, {max_margin!r}"
             )
-        if not 0 < quantile < 1:
-            raise ValueError(f"WallClock needs 0 < quantile < 1, got {quantile!r}")
+        for name, value in (("quantile", quantile), ("long_quantile", long_quantile)):
+            if not 0 < value < 1:
+                raise ValueError(f"WallClock needs 0 < {name} < 1, got {value!r}")
+        if not long_wait >= 0:
+            raise ValueError(f"WallClock needs long_wait >= 0, got {long_wait!r}")
         self.min_margin = min_margin
         self.max_margin = max_margin
         self.pad = pad
-        self._overshoot = RunningQuantile(100e-6, quantile, step=0.5e-6, high=max_margin)
-        self._margin = self._clamp(self._overshoot.value + pad)
+        self.long_wait = long_wait
+        # (a 98 % estimate settles 49 down-steps per up-step: a 0.2 us down-step keeps a lone
+        # outlier's up-step near 10 us, and the descent from the start value under a second)
+        self._short = RunningQuantile(50e-6, quantile, step=0.2e-6 * (1 - quantile) / 0.02,
+                                      high=max_margin)
+        self._long = RunningQuantile(100e-6, long_quantile,
+                                     step=0.5e-6 * (1 - long_quantile) / 0.1, high=max_margin)
+        self._margin = self._clamp(self._short.value + pad)
+        self._long_margin = self._clamp(self._long.value + pad)
         self._tuned = threading.local()
 
     now = staticmethod(time.perf_counter)
 
     @property
     def margin(self) -> float:
-        """The final stretch currently waited by spinning, in seconds."""
+        """The final stretch waited by spinning after a short wait, in seconds."""
         return self._margin
+
+    @property
+    def long_margin(self) -> float:
+        """The final stretch waited by spinning after a long wait, in seconds."""
+        return self._long_margin
 
     def _clamp(self, margin: float) -> float:
         return min(max(margin, self.min_margin), self.max_margin)
@@ -151,23 +186,32 @@ class WallClock:
         ``block`` waits for at most ``timeout`` seconds and returns None, or something else
         to stop waiting (say, ``queue.get`` wrapped to return None on ``queue.Empty``). That
         value is returned at once; otherwise the deadline is waited for precisely (the last
-        ``margin`` by spinning) and None is returned. This lets a thread wait for a deadline
-        *or* for work, with one wake-up. With ``spin=False`` it returns None at the end of the
-        coarse wait (``margin`` or less before the deadline), leaving the last stretch to a
+        margin by spinning) and None is returned. This lets a thread wait for a deadline *or*
+        for work, with one wake-up. With ``spin=False`` it returns None at the end of the
+        coarse wait (a margin or less before the deadline), leaving the last stretch to a
         later :meth:`sleep_until`, which then only spins.
         """
         if not getattr(self._tuned, "done", False):  # once per thread, before timing anything
             _lower_timer_slack()
             self._tuned.done = True
         perf_counter = time.perf_counter
-        wake = deadline - self._margin
+        wake = deadline - self._long_margin
         remaining = wake - perf_counter()
-        if remaining > 0:
+        if remaining > self.long_wait:
             got = block(remaining)
             if got is not None:
                 return got
-            estimate = self._overshoot.add(perf_counter() - wake)
-            self._margin = self._clamp(estimate + self.pad)
+            estimate = self._long.add(perf_counter() - wake)
+            self._long_margin = self._clamp(estimate + self.pad)
+        else:
+            wake = deadline - self._margin
+            remaining = wake - perf_counter()
+            if remaining > 0:
+                got = block(remaining)
+                if got is not None:
+                    return got
+                estimate = self._short.add(perf_counter() - wake)
+                self._margin = self._clamp(estimate + self.pad)
         if spin:
             while perf_counter() < deadline:
                 pass
@@ -177,7 +221,8 @@ class WallClock:
         self.sleep_until(time.perf_counter() + duration)
 
     def __repr__(self) -> str:
-        return f"WallClock(margin={self._margin * 1e6:.0f}us)"
+        return (f"WallClock(margin={self._margin * 1e6:.0f}us, "
+                f"long_margin={self._long_margin * 1e6:.0f}us)")
 
 
 class TimerHandle:

@@ -181,6 +181,42 @@ def test_wall_clock_margin_catches_up_with_longer_overshoots_in_a_few_wake_ups()
     assert 300e-6 <= clock.margin < 450e-6
 
 
+def _oversleeping_long_sleeps(long_extra: float, short_extra: float, long: float = 4e-3):
+    """A coarse wait whose wake-ups scatter with the sleep's length, as on a virtual machine:
+    sleeps longer than ``long`` wake ``long_extra`` late, shorter ones ``short_extra`` late."""
+
+    def block(timeout: float) -> None:
+        extra = long_extra if timeout > long else short_extra
+        end = time.perf_counter() + timeout + extra
+        while time.perf_counter() < end:
+            pass
+
+    return block
+
+
+@pytest.mark.wallclock
+def test_wall_clock_learns_separate_margins_for_short_and_long_waits():
+    """Long sleeps wake 300 us late, short ones 20 us, waits alternating: the short waits'
+    margin stays near 20 us (one margin for both would be dragged up to 300 us, spun on every
+    short wait), the long waits' rises to cover 300 us, and every deadline is met."""
+    clock = WallClock()
+    block = _oversleeping_long_sleeps(300e-6, 20e-6)
+    lateness = []
+    for i in range(40):
+        deadline = time.perf_counter() + (8e-3 if i % 2 else 1e-3)
+        clock.wait_until(deadline, block)
+        lateness.append(time.perf_counter() - deadline)
+    assert 20e-6 < clock.margin < 100e-6
+    assert 300e-6 < clock.long_margin < 500e-6
+    assert statistics.median(lateness[-20:]) < 50e-6  # (the spin ends on time: 0 plus noise)
+
+
+def test_wall_clock_rejects_bad_quantiles_and_long_wait():
+    for bad in ({"quantile": 1.0}, {"long_quantile": 0.0}, {"long_wait": -1e-3}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            WallClock(**bad)
+
+
 @pytest.mark.wallclock
 def test_wall_clock_sleep_spends_the_duration():
     clock = WallClock()
