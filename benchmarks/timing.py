@@ -8,11 +8,12 @@ What runs
     (``benchmarks/timing_worker.py``). Observations are captured at the end of each time-step
     (``start_obs_capture = time_step_duration``), the elasticity is one time-step. Each case --
     package x env id (``real-time-gym-v1``, ``real-time-gym-ts-v1``) x time-step (50, 20, 5, 2,
-    1, 0.5, 0.2 ms) x caller -- runs in a fresh subprocess: rtgym 0.16 in its own virtual
-    environment (``benchmarks/.venv-rtgym016``, created on first use with
-    ``pip install rtgym==0.16``), rtgym_nb in this interpreter's. The same worker script serves
-    both packages (it imports ``rtgym`` or ``rtgym_nb``), and the two packages' runs of a case
-    follow each other (in alternating order), so that a change of machine load hits both.
+    1, 0.5, 0.2 ms) x caller -- runs as four short runs per package, each in a fresh
+    subprocess: rtgym 0.16 in its own virtual environment (``benchmarks/.venv-rtgym016``,
+    created on first use with ``pip install rtgym==0.16``), rtgym_nb in this interpreter's.
+    The same worker script serves both packages (it imports ``rtgym`` or ``rtgym_nb``), and the
+    two packages' runs of a case take turns (A B B A A B B A), so that a swing of the machine's
+    load hits both; each package's four runs are pooled (no period spans two runs).
 
     The caller either sleeps half a time-step between steps (``time.sleep``), or computes in
     pure Python for half a time-step ("busy": the interpreter lock is held, as during real
@@ -73,6 +74,8 @@ MAX_RATE_CANDIDATES_MS = (1.0, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.12, 0.1, 0.08, 
                           0.04, 0.03, 0.025, 0.02)
 TIMEOUT_FACTOR = 1.0
 HIST_TIME_STEPS_MS = (20.0, 2.0)
+SEGMENTS = 4
+"""Runs per package and case in the main matrix, taking turns with the other package's."""
 
 CALLER_LABELS = {
     "sleep": "caller sleeps half a time-step",
@@ -166,60 +169,90 @@ def run_worker(python: str, case: dict[str, Any], timeout: float,
     return json.loads(done.stdout)
 
 
-def run_case(pythons: dict[str, str], package: str, env: str, dt: float, steps: int,
-             caller: str, pythonpath: str | None = None) -> dict[str, Any]:
-    """One case in a subprocess; returns the worker's raw result and its statistics."""
-    from rtgym_nb.bench import summarize
-
-    load = caller.endswith("+load")
+def run_raw(pythons: dict[str, str], package: str, env: str, dt: float, steps: int,
+            caller: str, pythonpath: str | None = None) -> dict[str, Any]:
+    """One run of a case in a subprocess: the worker's raw result."""
     case = {"package": package, "env": env, "dt": dt, "steps": steps,
             "caller": caller.split("+")[0], "timeout_factor": TIMEOUT_FACTOR}
     budget = 60 + steps * dt * 6
-    if load:
+    if caller.endswith("+load"):
         with Burner():
-            raw = run_worker(pythons[package], case, budget, pythonpath)
-    else:
-        raw = run_worker(pythons[package], case, budget, pythonpath)
-    warmup = max(5, steps // 50)
-    stats = summarize(raw["send"], raw["capture"], dt, TIMEOUT_FACTOR, raw["warned"], warmup)
+            return run_worker(pythons[package], case, budget, pythonpath)
+    return run_worker(pythons[package], case, budget, pythonpath)
+
+
+def combine(raws: list[dict[str, Any]], package: str, env: str, dt: float,
+            caller: str) -> dict[str, Any]:
+    """Statistics of one package's runs of a case, pooled; the stamps run by run."""
+    from rtgym_nb.bench import summarize_segments
+
+    steps = sum(raw["steps"] for raw in raws)
+    warmup = max(5, min(raw["steps"] for raw in raws) // 50)
+    stats = summarize_segments([(raw["send"], raw["capture"], raw["warned"]) for raw in raws],
+                               dt, TIMEOUT_FACTOR, warmup)
+
+    def per_step(key: str) -> float:
+        return sum(raw[key] for raw in raws) / steps * 1e6
+
+    wall = sum(raw["wall_s"] for raw in raws)
     stats.update(
-        package=package, version=raw["version"], env=env, caller=caller,
+        package=package, version=raws[0]["version"], env=env, caller=caller,
         time_step_ms=dt * 1e3,
-        steps_per_s=raw["steps"] / raw["wall_s"],
-        cpu_per_step_us=(raw["cpu_s"] - raw["inference_cpu_s"]) / raw["steps"] * 1e6,
-        cpu_per_step_gross_us=raw["cpu_s"] / raw["steps"] * 1e6,
-        caller_cpu_per_step_us=(raw["caller_cpu_s"] - raw["inference_cpu_s"]) / raw["steps"]
-        * 1e6,
-        warned=len(raw["warned"]),
-        threads_alive=raw["threads_alive"],
+        runs=len(raws),
+        steps_per_s=steps / wall,
+        cpu_per_step_us=per_step("cpu_s") - per_step("inference_cpu_s"),
+        cpu_per_step_gross_us=per_step("cpu_s"),
+        caller_cpu_per_step_us=per_step("caller_cpu_s") - per_step("inference_cpu_s"),
+        warned=sum(len(raw["warned"]) for raw in raws),
+        threads_alive=max(raw["threads_alive"] for raw in raws),
     )
-    return {"stats": stats, "send": raw["send"], "capture": raw["capture"]}
+    return {"stats": stats, "send": [raw["send"] for raw in raws],
+            "capture": [raw["capture"] for raw in raws]}
+
+
+def run_case(pythons: dict[str, str], package: str, env: str, dt: float, steps: int,
+             caller: str, pythonpath: str | None = None) -> dict[str, Any]:
+    """One case in one subprocess; returns its statistics and stamps (see :func:`combine`)."""
+    raw = run_raw(pythons, package, env, dt, steps, caller, pythonpath)
+    return combine([raw], package, env, dt, caller)
 
 
 def steps_for(dt_ms: float, quick: bool) -> int:
     if quick:
         return int(min(300, max(40, 1000.0 / dt_ms)))
-    return {50.0: 150, 20.0: 300, 5.0: 1000, 2.0: 2000, 1.0: 3000, 0.5: 4000, 0.2: 5000}.get(
+    return {50.0: 300, 20.0: 600, 5.0: 1200, 2.0: 2000, 1.0: 3000, 0.5: 4000, 0.2: 5000}.get(
         dt_ms, int(min(5000, max(150, 6000.0 / dt_ms)))
     )
 
 
 def run_matrix(pythons, packages, callers, time_steps_ms, quick, log) -> tuple[list, dict]:
-    """Every case, the packages of a case back to back in alternating order."""
+    """Every case, each as :data:`SEGMENTS` short runs per package taking turns (A B B A ...).
+
+    One long run per package would leave the comparison at the mercy of the machine's load
+    during those few seconds: on this machine, back-to-back runs of the same code can differ
+    several-fold in their control-period error p99. Short runs in turns spread each swing of
+    the load over both packages; their time-steps are pooled (:func:`combine`).
+    """
     cases: list[dict[str, Any]] = []
     stamps: dict[tuple, tuple] = {}
+    segments = 1 if quick else SEGMENTS
     flip = False
     for dt_ms in time_steps_ms:
+        steps = steps_for(dt_ms, quick) // segments
         for caller in callers:
             for env in ENVS:
-                order = list(packages)
-                if flip:
-                    order.reverse()
+                raws: dict[str, list] = {package: [] for package in packages}
+                for segment in range(segments):
+                    order = list(packages)
+                    if flip != (segment % 2 == 1):
+                        order.reverse()
+                    for package in order:
+                        raws[package].append(run_raw(pythons, package, env, dt_ms / 1e3, steps,
+                                                     caller))
                 flip = not flip
                 pair = {}
-                for package in order:
-                    out = run_case(pythons, package, env, dt_ms / 1e3, steps_for(dt_ms, quick),
-                                   caller)
+                for package in packages:
+                    out = combine(raws[package], package, env, dt_ms / 1e3, caller)
                     pair[package] = out["stats"]
                     if dt_ms in HIST_TIME_STEPS_MS:
                         stamps[(package, env, caller, dt_ms)] = (out["send"], out["capture"])
@@ -831,6 +864,13 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _joined(runs: list[list[float]]):
+    """Several runs' stamps as one array, a NaN between runs (no period spans two runs)."""
+    import numpy as np
+
+    return np.concatenate([np.append(np.asarray(run, float), np.nan) for run in runs])[:-1]
+
+
 def plot(stamps: dict, callers, path: Path) -> str | None:
     """Save the period histograms; return None, or why no plot was made."""
     import numpy as np
@@ -840,13 +880,13 @@ def plot(stamps: dict, callers, path: Path) -> str | None:
     caller = "sleep" if "sleep" in callers else callers[0]
     panels = []
     for dt_ms in HIST_TIME_STEPS_MS:
-        periods = [np.diff(np.asarray(s, float)) * 1e3
+        periods = [np.diff(_joined(runs)) * 1e3
                    for (p, e, c, d), pair in stamps.items() if c == caller and d == dt_ms
-                   for s in pair]
+                   for runs in pair]
         shared = period_range(np.concatenate(periods), dt_ms) if periods else None
         for package in PACKAGES:
-            series = [(env, *stamps[(package, env, caller, dt_ms)]) for env in ENVS
-                      if (package, env, caller, dt_ms) in stamps]
+            series = [(env, *map(_joined, stamps[(package, env, caller, dt_ms)]))
+                      for env in ENVS if (package, env, caller, dt_ms) in stamps]
             if series:
                 name = "rtgym 0.16" if package == "rtgym" else "rtgym_nb"
                 panels.append({"title": f"{name}, {dt_ms:g} ms time-steps",

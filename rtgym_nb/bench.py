@@ -40,6 +40,7 @@ __all__ = [
     "plot_periods",
     "run",
     "summarize",
+    "summarize_segments",
 ]
 
 QUANTILES: tuple[tuple[str, float], ...] = (("p50", 50.0), ("p90", 90.0), ("p99", 99.0))
@@ -88,27 +89,51 @@ def summarize(
         :data:`METRICS`, plus ``timeouts`` (time-steps whose control period exceeded
         ``time_step * (1 + timeout_factor)``, or flagged), ``timeout_fraction`` and ``steps``.
     """
-    send_a = np.asarray(send, dtype=float)
-    capture_a = np.asarray(capture, dtype=float)
-    n = min(capture_a.size, send_a.size - 1)
-    latency = (send_a[1 : n + 1] - capture_a[:n]) * 1e6
-    control = np.diff(send_a)
-    control_error = np.abs(control - time_step) * 1e6
-    capture_error = np.abs(np.diff(capture_a) - time_step) * 1e6
-    late = control > time_step * (1.0 + timeout_factor)  # late[i]: send i + 1
-    timed_out = np.zeros(max(send_a.size, 1), dtype=bool)
-    timed_out[1:][late] = True
-    for index in flagged:
-        if 0 <= index < timed_out.size:
-            timed_out[index] = True
-    steps = max(send_a.size - 1, 0)
-    timeouts = int(timed_out[1:].sum())
+    return summarize_segments([(send, capture, flagged)], time_step, timeout_factor, warmup)
+
+
+def summarize_segments(
+    segments: Sequence[tuple[Sequence[float], Sequence[float], Sequence[int]]],
+    time_step: float,
+    timeout_factor: float = 1.0,
+    warmup: int = 0,
+) -> dict[str, Any]:
+    """:func:`summarize` for a case measured as several separate runs, pooled.
+
+    Each segment is one run's ``(send, capture, flagged)``; intervals are only taken within
+    a run (never from the end of one to the start of the next) and each run's first
+    ``warmup`` time-steps are left out. ``benchmarks/timing.py`` splits each case into short
+    runs taking turns with the other package's, so that a slow swing of the machine's load
+    falls on both packages alike.
+    """
+    pooled: dict[str, list[np.ndarray]] = {"control": [], "capture": [], "latency": []}
+    steps = timeouts = 0
+    for send, capture, flagged in segments:
+        send_a = np.asarray(send, dtype=float)
+        capture_a = np.asarray(capture, dtype=float)
+        n = min(capture_a.size, send_a.size - 1)
+        control = np.diff(send_a)
+        pooled["latency"].append(((send_a[1 : n + 1] - capture_a[:n]) * 1e6)[warmup:])
+        pooled["control"].append((np.abs(control - time_step) * 1e6)[warmup:])
+        pooled["capture"].append((np.abs(np.diff(capture_a) - time_step) * 1e6)[warmup:])
+        late = control > time_step * (1.0 + timeout_factor)  # late[i]: send i + 1
+        timed_out = np.zeros(max(send_a.size, 1), dtype=bool)
+        timed_out[1:][late] = True
+        for index in flagged:
+            if 0 <= index < timed_out.size:
+                timed_out[index] = True
+        steps += max(send_a.size - 1, 0)
+        timeouts += int(timed_out[1:].sum())
+
+    def pool(key: str) -> np.ndarray:
+        return np.concatenate(pooled[key]) if pooled[key] else np.empty(0)
+
     return {
         "time_step_us": time_step * 1e6,
         "steps": steps,
-        "control_period_error": _distribution(control_error[warmup:]),
-        "capture_period_error": _distribution(capture_error[warmup:]),
-        "latency": _distribution(latency[warmup:]),
+        "control_period_error": _distribution(pool("control")),
+        "capture_period_error": _distribution(pool("capture")),
+        "latency": _distribution(pool("latency")),
         "timeouts": timeouts,
         "timeout_fraction": timeouts / steps if steps else 0.0,
     }
@@ -306,7 +331,8 @@ def plot_periods(
     """Save histograms of control and capture periods to ``path`` (PNG), one panel per entry.
 
     Each panel is a dict with ``title``, ``time_step`` (s) and ``series``: a list of
-    ``(label, send_stamps, capture_stamps)``, and optionally ``range``: the ``(low, high)``
+    ``(label, send_stamps, capture_stamps)`` (a NaN stamp separates two runs: the periods
+    next to it are left out), and optionally ``range``: the ``(low, high)``
     period range in ms (panels to compare side by side should share it; by default it covers
     the panel's own 0.5-99.5 percentiles). Each series draws two histograms of its periods in
     milliseconds (control filled, capture outlined), on a log count axis so the tails show;
@@ -335,6 +361,7 @@ def plot_periods(
         else:
             bins = 80
         for (label, control, capture), color in zip(series, colors, strict=False):
+            control, capture = control[np.isfinite(control)], capture[np.isfinite(capture)]
             if values.size:  # outliers land in the edge bins rather than off the axis
                 control = np.clip(control, bins[0], bins[-1])
                 capture = np.clip(capture, bins[0], bins[-1])

@@ -51,6 +51,21 @@ def test_summarize_leaves_the_warmup_out_of_the_distributions():
     assert bench.summarize([0.0], [], DT)["latency"]["p50"] is None
 
 
+def test_summarize_segments_pools_runs_without_bridging_them():
+    # two runs, the second starting 5 s after the first: no interval spans the gap; each run's
+    # first time-step (off by 3 ms) is its warm-up; flags index each run's own sends
+    first = ([0.0, 0.013, 0.023, 0.033], [0.013 - 2e-6, 0.023 - 2e-6, 0.033 - 2e-6], [2])
+    second = ([5.0, 5.013, 5.023], [5.013 - 4e-6, 5.023 - 4e-6], [])
+    result = bench.summarize_segments([first, second], DT, warmup=1)
+    assert result["steps"] == 5
+    assert result["timeouts"] == 1
+    assert result["control_period_error"]["max"] == pytest.approx(0.0, abs=1e-6)
+    latency = result["latency"]
+    assert (latency["p50"], latency["max"]) == (pytest.approx(2.0), pytest.approx(4.0))
+    one = bench.summarize(*first[:2], DT, flagged=first[2], warmup=1)
+    assert bench.summarize_segments([first], DT, warmup=1) == one
+
+
 def test_format_table_lists_every_figure():
     send = [0.0, 0.010, 0.020]
     capture = [0.010, 0.020]
