@@ -107,15 +107,16 @@ class WallClock:
       (rtgym's) keeps its p99 period error at a few tens of microseconds at these time-steps;
       covering 98 % rather than 90 % of the narrow overshoots costs ~15-25 us more spinning per
       time-step (``benchmarks/compare_revisions.py``).
-    * long waits: ``long_quantile``, 90 %. Their overshoots spread widely, so covering 98 %
-      cost ~50-80 us more spinning per time-step at 20 ms, and a plain sleep's p99 period error
-      is in the hundreds of microseconds there anyway.
+    * long waits: ``long_quantile``, 90 %. Their overshoots spread widely: covering 98 %
+      cost ~30-45 us more CPU per time-step at 20 ms (measured together with the second sleep
+      below, 60-80 us in all), and a plain sleep's p99 period error is in the hundreds of
+      microseconds there anyway.
 
     (Ending long waits with a second, short sleep, whose overshoot is narrow, was tried too:
     at 20 ms it halved the p99 period error but cost ~30 us of CPU per time-step for the
-    second wake-up, as much CPU as rtgym spends in all. 80 % for long waits was tried, to spin
-    less: it saved no CPU measurable above the machine's noise and raised the median period
-    error at 5 ms.)
+    second wake-up, which brought the CPU per step up to rtgym's. 80 % for long waits was
+    tried, to spin less: it saved no CPU measurable above the machine's noise and raised the
+    median period error at 5 ms.)
 
     Args:
         min_margin: Shortest final stretch waited by spinning, in seconds.
