@@ -1,10 +1,11 @@
 """A running quantile: where most of a stream of delays falls, learned one sample at a time.
 
-The wall clock needs the 90th percentile of its wake-up overshoots (how early to stop sleeping
-and start spinning), and the persistent-thread runner the 90th percentile of its hand-over times
-(how early to wake up). Both distributions drift with the machine's load, both are sampled once
-per time-step on the hot path, and neither may be thrown off by a single outlier (a preemption
-of a few milliseconds). :class:`RunningQuantile` does that in a couple of float operations.
+The wall clock needs a high percentile of its wake-up overshoots (how early to stop sleeping and
+start spinning: the 98th for short waits, the 90th for long ones), and the persistent-thread
+runner the 90th percentile of its hand-over times (how early to wake up). These distributions
+drift with the machine's load, are sampled once per time-step on the hot path, and may not be
+thrown off by a single outlier (a preemption of a few milliseconds). :class:`RunningQuantile`
+does that in a couple of float operations.
 """
 
 from __future__ import annotations

@@ -159,11 +159,14 @@ def test_wall_clock_never_returns_early_and_meets_deadlines():
     assert max(lateness) < 0.2
 
 
-def _oversleeping(extra: float):
-    """A coarse wait that always wakes ``extra`` seconds late (a busier machine)."""
+def _oversleeping(extra: float, long_extra: float | None = None, long: float = 4e-3):
+    """A coarse wait that always wakes ``extra`` seconds late (a busier machine); with
+    ``long_extra``, sleeps longer than ``long`` wake that late instead (as on a virtual machine,
+    where a sleep's overshoot grows with its length)."""
 
     def block(timeout: float) -> None:
-        end = time.perf_counter() + timeout + extra
+        late = long_extra if long_extra is not None and timeout > long else extra
+        end = time.perf_counter() + timeout + late
         while time.perf_counter() < end:
             pass
 
@@ -172,26 +175,13 @@ def _oversleeping(extra: float):
 
 @pytest.mark.wallclock
 def test_wall_clock_margin_catches_up_with_longer_overshoots_in_a_few_wake_ups():
-    """Every wake-up 300 us late, from a margin of ~100 us: with a fixed 4.5 us step the
-    margin would need ~45 wake-ups; growing steps take 9 or 10, and do not overshoot far."""
+    """Every wake-up 300 us late, from a margin of ~55 us: with a fixed up-step (~10 us) the
+    margin would need ~25 wake-ups; growing steps take 7, and do not overshoot far."""
     clock = WallClock()
     assert clock.margin < 150e-6
     for _ in range(12):
         clock.wait_until(time.perf_counter() + 2e-3, _oversleeping(300e-6), spin=False)
     assert 300e-6 <= clock.margin < 450e-6
-
-
-def _oversleeping_long_sleeps(long_extra: float, short_extra: float, long: float = 4e-3):
-    """A coarse wait whose wake-ups scatter with the sleep's length, as on a virtual machine:
-    sleeps longer than ``long`` wake ``long_extra`` late, shorter ones ``short_extra`` late."""
-
-    def block(timeout: float) -> None:
-        extra = long_extra if timeout > long else short_extra
-        end = time.perf_counter() + timeout + extra
-        while time.perf_counter() < end:
-            pass
-
-    return block
 
 
 @pytest.mark.wallclock
@@ -200,7 +190,7 @@ def test_wall_clock_learns_separate_margins_for_short_and_long_waits():
     margin stays near 20 us (one margin for both would be dragged up to 300 us, spun on every
     short wait), the long waits' rises to cover 300 us, and every deadline is met."""
     clock = WallClock()
-    block = _oversleeping_long_sleeps(300e-6, 20e-6)
+    block = _oversleeping(20e-6, long_extra=300e-6)
     lateness = []
     for i in range(40):
         deadline = time.perf_counter() + (8e-3 if i % 2 else 1e-3)
