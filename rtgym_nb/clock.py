@@ -112,11 +112,15 @@ class WallClock:
       below, 60-80 us in all), and a plain sleep's p99 period error is in the hundreds of
       microseconds there anyway.
 
-    (Ending long waits with a second, short sleep, whose overshoot is narrow, was tried too:
-    at 20 ms it halved the p99 period error but cost ~30 us of CPU per time-step for the
-    second wake-up, which brought the CPU per step up to rtgym's. 80 % for long waits was
-    tried, to spin less: it saved no CPU measurable above the machine's noise and raised the
-    median period error at 5 ms.)
+    Waits longer than ``split_above`` (20 ms: control loops of 50 Hz and slower) are slept in
+    two parts: an *approach* sleep that ends ``final_sleep`` plus the approach's own overshoot
+    estimate before the short margin, then a short final sleep with the short waits' margin.
+    The approach's wide scatter is absorbed by ``final_sleep``, and the final sleep's overshoot
+    is narrow. At 20 ms time-steps that halved the p99 period error, but the second wake-up
+    cost ~30 us of CPU per time-step, which brought the CPU per step up to rtgym's; hence the
+    threshold: above it the same 30 us are a smaller share of the time-step.
+    ``final_sleep=0`` never splits. (80 % for long waits was tried, to spin less: it saved no
+    CPU measurable above the machine's noise and raised the median period error at 5 ms.)
 
     Args:
         min_margin: Shortest final stretch waited by spinning, in seconds.
@@ -125,6 +129,8 @@ class WallClock:
         pad: Seconds added to the overshoot estimates.
         long_wait: Waits longer than this (seconds, to the start of the spin) are long.
         long_quantile: :obj:`quantile` for long waits.
+        split_above: Waits longer than this (seconds) end with a short sleep.
+        final_sleep: Length of that short sleep, in seconds.
     """
 
     simulated = False
@@ -137,6 +143,8 @@ class WallClock:
         pad: float = 5e-6,
         long_wait: float = 4e-3,
         long_quantile: float = 0.9,
+        split_above: float = 20e-3,
+        final_sleep: float = 200e-6,
     ) -> None:
         if not 0 <= min_margin <= max_margin:
             raise ValueError(
@@ -145,12 +153,19 @@ class WallClock:
         for name, value in (("quantile", quantile), ("long_quantile", long_quantile)):
             if not 0 < value < 1:
                 raise ValueError(f"WallClock needs 0 < {name} < 1, got {value!r}")
-        if not long_wait >= 0:
-            raise ValueError(f"WallClock needs long_wait >= 0, got {long_wait!r}")
+        for name, value in (("long_wait", long_wait), ("final_sleep", final_sleep)):
+            if not value >= 0:
+                raise ValueError(f"WallClock needs {name} >= 0, got {value!r}")
+        if not split_above >= long_wait:
+            raise ValueError(
+                f"WallClock needs split_above >= long_wait, got {split_above!r}, {long_wait!r}"
+            )
         self.min_margin = min_margin
         self.max_margin = max_margin
         self.pad = pad
         self.long_wait = long_wait
+        self.split_above = split_above
+        self.final_sleep = final_sleep
         # (a 98 % estimate settles 49 down-steps per up-step: a 0.2 us down-step keeps a lone
         # outlier's up-step near 10 us, and the descent from the start value under a second)
         self._short = RunningQuantile(50e-6, quantile, step=0.2e-6 * (1 - quantile) / 0.02,
@@ -159,6 +174,8 @@ class WallClock:
                                      step=0.5e-6 * (1 - long_quantile) / 0.1, high=max_margin)
         self._margin = self._clamp(self._short.value + pad)
         self._long_margin = self._clamp(self._long.value + pad)
+        # the approach sleep's overshoot: how much earlier than the final sleep to end it
+        self._approach = RunningQuantile(200e-6, 0.9, step=0.5e-6, high=10e-3)
         self._tuned = threading.local()
 
     now = staticmethod(time.perf_counter)
@@ -188,27 +205,35 @@ class WallClock:
         to stop waiting (say, ``queue.get`` wrapped to return None on ``queue.Empty``). That
         value is returned at once; otherwise the deadline is waited for precisely (the last
         margin by spinning) and None is returned. This lets a thread wait for a deadline *or*
-        for work, with one wake-up. With ``spin=False`` it returns None at the end of the
-        coarse wait (a margin or less before the deadline), leaving the last stretch to a
-        later :meth:`sleep_until`, which then only spins.
+        for work (with one wake-up, two for a wait split in two). With ``spin=False`` it
+        returns None at the end of the coarse wait (a margin or less before the deadline),
+        leaving the last stretch to a later :meth:`sleep_until`, which then only spins.
         """
         if not getattr(self._tuned, "done", False):  # once per thread, before timing anything
             _lower_timer_slack()
             self._tuned.done = True
         perf_counter = time.perf_counter
+        now = perf_counter()
+        split = self.final_sleep and deadline - now > self.split_above
+        if split:  # close in first, so that the sleep below is short
+            approach = deadline - self._margin - self.final_sleep - self._approach.value
+            if approach > now:
+                got = block(approach - now)
+                if got is not None:
+                    return got
+                now = perf_counter()
+                self._approach.add(now - approach)
         wake = deadline - self._long_margin
-        remaining = wake - perf_counter()
-        if remaining > self.long_wait:
-            got = block(remaining)
+        if not split and wake - now > self.long_wait:  # one long sleep
+            got = block(wake - now)
             if got is not None:
                 return got
             estimate = self._long.add(perf_counter() - wake)
             self._long_margin = self._clamp(estimate + self.pad)
-        else:
+        else:  # a short sleep, if any time is left before the margin
             wake = deadline - self._margin
-            remaining = wake - perf_counter()
-            if remaining > 0:
-                got = block(remaining)
+            if wake > now:
+                got = block(wake - now)
                 if got is not None:
                     return got
                 estimate = self._short.add(perf_counter() - wake)

@@ -201,8 +201,31 @@ def test_wall_clock_learns_separate_margins_for_short_and_long_waits():
     assert statistics.median(lateness[-20:]) < 50e-6  # (the spin ends on time: 0 plus noise)
 
 
-def test_wall_clock_rejects_bad_quantiles_and_long_wait():
-    for bad in ({"quantile": 1.0}, {"long_quantile": 0.0}, {"long_wait": -1e-3}):
+@pytest.mark.wallclock
+def test_wall_clock_ends_waits_above_split_above_with_a_short_sleep():
+    """Long sleeps wake 300 us late, short ones 20 us: a 30 ms wait closes in with a long
+    sleep, then sleeps briefly and spins only the short waits' margin, and is on time once the
+    approach has learned the long sleeps' overshoot. Without the split, one sleep per wait."""
+    block = _oversleeping(20e-6, long_extra=300e-6)
+    for clock, sleeps_per_wait in ((WallClock(), 2), (WallClock(final_sleep=0.0), 1)):
+        lateness, sleeps = [], []
+        for _ in range(20):
+            calls: list[float] = []
+            deadline = time.perf_counter() + 30e-3
+            clock.wait_until(deadline, lambda t, calls=calls: calls.append(t) or block(t))
+            lateness.append(time.perf_counter() - deadline)
+            sleeps.append(calls)
+        assert all(len(s) == sleeps_per_wait for s in sleeps[-10:])
+        assert statistics.median(lateness[-10:]) < 50e-6
+    split = WallClock()
+    for _ in range(10):
+        split.wait_until(time.perf_counter() + 30e-3, block)
+    assert split.margin < 100e-6  # the final sleeps are short: their margin stays small
+
+
+def test_wall_clock_rejects_bad_settings():
+    for bad in ({"quantile": 1.0}, {"long_quantile": 0.0}, {"long_wait": -1e-3},
+                {"final_sleep": -1e-3}, {"split_above": 1e-3}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             WallClock(**bad)
 
