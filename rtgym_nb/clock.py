@@ -127,7 +127,7 @@ class WallClock:
         max_margin: Longest final stretch waited by spinning, in seconds.
         quantile: Fraction of short waits expected to wake up before ``deadline - pad``.
         pad: Seconds added to the overshoot estimates.
-        long_wait: Waits longer than this (seconds, to the start of the spin) are long.
+        long_wait: Waits longer than this (seconds) are long.
         long_quantile: :obj:`quantile` for long waits.
         split_above: Waits longer than this (seconds) end with a short sleep.
         final_sleep: Length of that short sleep, in seconds.
@@ -223,13 +223,16 @@ class WallClock:
                     return got
                 now = perf_counter()
                 self._approach.add(now - approach)
-        wake = deadline - self._long_margin
-        if not split and wake - now > self.long_wait:  # one long sleep
-            got = block(wake - now)
-            if got is not None:
-                return got
-            estimate = self._long.add(perf_counter() - wake)
-            self._long_margin = self._clamp(estimate + self.pad)
+        if not split and deadline - now > self.long_wait:  # one long sleep
+            # (classed by the whole wait, not by what is left before a margin: a wait near the
+            # threshold must not flip between the two margins as they change)
+            wake = deadline - self._long_margin
+            if wake > now:
+                got = block(wake - now)
+                if got is not None:
+                    return got
+                estimate = self._long.add(perf_counter() - wake)
+                self._long_margin = self._clamp(estimate + self.pad)
         else:  # a short sleep, if any time is left before the margin
             wake = deadline - self._margin
             if wake > now:
