@@ -223,24 +223,19 @@ class WallClock:
                     return got
                 now = perf_counter()
                 self._approach.add(now - approach)
-        if not split and deadline - now > self.long_wait:  # one long sleep
-            # (classed by the whole wait, not by what is left before a margin: a wait near the
-            # threshold must not flip between the two margins as they change)
-            wake = deadline - self._long_margin
-            if wake > now:
-                got = block(wake - now)
-                if got is not None:
-                    return got
-                estimate = self._long.add(perf_counter() - wake)
-                self._long_margin = self._clamp(estimate + self.pad)
-        else:  # a short sleep, if any time is left before the margin
-            wake = deadline - self._margin
-            if wake > now:
-                got = block(wake - now)
-                if got is not None:
-                    return got
-                estimate = self._short.add(perf_counter() - wake)
-                self._margin = self._clamp(estimate + self.pad)
+        # A wait is long by its whole length, not by what is left before a margin: a wait near
+        # the threshold must not flip between the two margins as they change.
+        long = not split and deadline - now > self.long_wait
+        wake = deadline - (self._long_margin if long else self._margin)
+        if wake > now:
+            got = block(wake - now)
+            if got is not None:
+                return got
+            late = perf_counter() - wake
+            if long:
+                self._long_margin = self._clamp(self._long.add(late) + self.pad)
+            else:  # (and the final sleep of a split wait: it is short)
+                self._margin = self._clamp(self._short.add(late) + self.pad)
         if spin:
             while perf_counter() < deadline:
                 pass
