@@ -166,29 +166,30 @@ class WallClock:
         self.long_wait = long_wait
         self.split_above = split_above
         self.final_sleep = final_sleep
-        # (a 98 % estimate settles 49 down-steps per up-step: a 0.2 us down-step keeps a lone
-        # outlier's up-step near 10 us, and the descent from the start value under a second)
-        self._short = RunningQuantile(50e-6, quantile, step=0.2e-6 * (1 - quantile) / 0.02,
-                                      high=max_margin)
-        self._long = RunningQuantile(100e-6, long_quantile,
-                                     step=0.5e-6 * (1 - long_quantile) / 0.1, high=max_margin)
-        self._margin = self._clamp(self._short.value + pad)
-        self._long_margin = self._clamp(self._long.value + pad)
+        # overshoot estimates; the up-step (a lone outlier's effect) is set, the down-step
+        # follows from the quantile (at 98 %: 0.2 us, so the descent from the start takes
+        # under a second at 1 ms time-steps)
+        self._short = self._overshoot(50e-6, quantile, up=9.8e-6)
+        self._long = self._overshoot(100e-6, long_quantile, up=4.5e-6)
         # the approach sleep's overshoot: how much earlier than the final sleep to end it
         self._approach = RunningQuantile(200e-6, 0.9, step=0.5e-6, high=10e-3)
         self._tuned = threading.local()
+
+    def _overshoot(self, start: float, quantile: float, up: float) -> RunningQuantile:
+        return RunningQuantile(start, quantile, step=up * (1 - quantile) / quantile,
+                               high=self.max_margin)
 
     now = staticmethod(time.perf_counter)
 
     @property
     def margin(self) -> float:
         """The final stretch waited by spinning after a short wait, in seconds."""
-        return self._margin
+        return self._clamp(self._short.value + self.pad)
 
     @property
     def long_margin(self) -> float:
         """The final stretch waited by spinning after a long wait, in seconds."""
-        return self._long_margin
+        return self._clamp(self._long.value + self.pad)
 
     def _clamp(self, margin: float) -> float:
         return min(max(margin, self.min_margin), self.max_margin)
@@ -216,7 +217,7 @@ class WallClock:
         now = perf_counter()
         split = self.final_sleep and deadline - now > self.split_above
         if split:  # close in first, so that the sleep below is short
-            approach = deadline - self._margin - self.final_sleep - self._approach.value
+            approach = deadline - self.margin - self.final_sleep - self._approach.value
             if approach > now:
                 got = block(approach - now)
                 if got is not None:
@@ -226,16 +227,13 @@ class WallClock:
         # A wait is long by its whole length, not by what is left before a margin: a wait near
         # the threshold must not flip between the two margins as they change.
         long = not split and deadline - now > self.long_wait
-        wake = deadline - (self._long_margin if long else self._margin)
+        wake = deadline - (self.long_margin if long else self.margin)
         if wake > now:
             got = block(wake - now)
             if got is not None:
                 return got
-            late = perf_counter() - wake
-            if long:
-                self._long_margin = self._clamp(self._long.add(late) + self.pad)
-            else:  # (and the final sleep of a split wait: it is short)
-                self._margin = self._clamp(self._short.add(late) + self.pad)
+            # (a split wait's final sleep is short: it teaches the short margin)
+            (self._long if long else self._short).add(perf_counter() - wake)
         if spin:
             while perf_counter() < deadline:
                 pass
@@ -245,8 +243,8 @@ class WallClock:
         self.sleep_until(time.perf_counter() + duration)
 
     def __repr__(self) -> str:
-        return (f"WallClock(margin={self._margin * 1e6:.0f}us, "
-                f"long_margin={self._long_margin * 1e6:.0f}us)")
+        return (f"WallClock(margin={self.margin * 1e6:.0f}us, "
+                f"long_margin={self.long_margin * 1e6:.0f}us)")
 
 
 class TimerHandle:
