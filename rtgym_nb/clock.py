@@ -198,7 +198,11 @@ class WallClock:
         self.wait_until(deadline, time.sleep)
 
     def wait_until(
-        self, deadline: float, block: Callable[[float], T | None], spin: bool = True
+        self,
+        deadline: float,
+        block: Callable[[float], T | None],
+        spin: bool = True,
+        meanwhile: Callable[[float], object] | None = None,
     ) -> T | None:
         """:meth:`sleep_until` with ``block(timeout)`` as the coarse wait, which may end early.
 
@@ -208,7 +212,11 @@ class WallClock:
         margin by spinning) and None is returned. This lets a thread wait for a deadline *or*
         for work (with one wake-up, two for a wait split in two). With ``spin=False`` it
         returns None at the end of the coarse wait (a margin or less before the deadline),
-        leaving the last stretch to a later :meth:`sleep_until`, which then only spins.
+        leaving the last stretch to a later :meth:`sleep_until`.
+
+        ``meanwhile(seconds)`` is called once the sleeping is over, with the seconds left
+        before the deadline, which would otherwise be spent spinning: work done there costs no
+        CPU time at all. It must return before the deadline (it is told how long it has).
         """
         if not getattr(self._tuned, "done", False):  # once per thread, before timing anything
             _lower_timer_slack()
@@ -234,6 +242,8 @@ class WallClock:
                 return got
             # (a split wait's final sleep is short: it teaches the short margin)
             (self._long if long else self._short).add(perf_counter() - wake)
+        if meanwhile is not None:
+            meanwhile(deadline - perf_counter())
         if spin:
             while perf_counter() < deadline:
                 pass

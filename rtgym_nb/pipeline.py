@@ -9,17 +9,23 @@ A time-step's life: :meth:`Pipeline.start` sends the control and schedules the s
 :meth:`Pipeline.capture` waits for its capture time and records the observation;
 :meth:`Pipeline.step` makes sure the capture happened, waits for the nominal end and, unless
 the episode ended, starts the next time-step: it sends the next control right after the capture
-and does all the bookkeeping afterwards. Called with nothing to send
-(:meth:`rtgym_nb.runners.Runner.finish`), it just closes the time-step.
+and does all the bookkeeping afterwards. Work of the caller's that only has to be done by the
+time ``step()`` returns (the environment's copies of the action buffer) is handed in as
+``meanwhile``, and done while the wait for the capture would otherwise spin, when it fits there.
+Called with nothing to send (:meth:`rtgym_nb.runners.Runner.finish`), it just closes the
+time-step.
 """
 
 from __future__ import annotations
 
+import inspect
+import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from rtgym_nb.clock import Clock
 from rtgym_nb.interface import RealTimeGymInterface
+from rtgym_nb.quantile import RunningQuantile
 from rtgym_nb.schedule import ElasticSchedule
 from rtgym_nb.timing import TimingTrace
 
@@ -83,6 +89,9 @@ class Pipeline:
         self.may_send: Callable[[], bool] | None = None
         """Set by a runner whose caller can stop waiting (hang, interrupt, close): False when
         nobody awaits the call in progress any more, which then sends nothing."""
+        self._wait_until = _offering_wait(clock)
+        self._meanwhile: Callable[[], object] | None = None  # step()'s work not yet done
+        self._meanwhile_cost = RunningQuantile(50e-6, 0.95, step=0.25e-6, high=1e-3)
 
     # -- the three phases ------------------------------------------------------------------
 
@@ -121,16 +130,21 @@ class Pipeline:
         self._take()
         self._record()
 
-    def _take(self) -> None:
+    def _take(self, offer: bool = False) -> None:
         """The part of a capture that must be on time: wait for it, call the interface.
 
         What it got is kept as it is until :meth:`_record` traces and preprocesses it, so that
-        :meth:`step` can send the next control in between.
+        :meth:`step` can send the next control in between. ``offer``: the wait's spinning time
+        may go to step()'s meanwhile (only step()'s own capture: a capture on another thread
+        may run while step() returns).
         """
         self.pending_capture = False
         clock = self.clock
         self.capture_wait_start = clock.now()
-        clock.sleep_until(self.schedule.obs)
+        if offer:
+            self._wait(self.schedule.obs)
+        else:
+            clock.sleep_until(self.schedule.obs)
         taken_at = clock.now()
         result = self.interface.get_obs_rew_terminated_info()
         self._taken = (result, taken_at, clock.now())
@@ -161,8 +175,8 @@ class Pipeline:
             self._taken = None
             self.error = exc
 
-    def step(self, action: Any, call_time: float, truncate: bool) -> tuple[Captured, bool, bool,
-                                                                           float]:
+    def step(self, action: Any, call_time: float, truncate: bool,
+             meanwhile: Callable[[], object] | None = None) -> tuple[Captured, bool, bool, float]:
         """Close the open time-step, then :meth:`start` the next unless the episode ended.
 
         Closing means: capture if still due, then wait for the nominal end. Between the
@@ -170,14 +184,51 @@ class Pipeline:
         check of ``terminated``: tracing and preprocessing the observation wait until the
         control is out. This is what keeps the control latency at a few microseconds.
 
+        ``meanwhile()``, if given, is done before this returns (unless it raises): in the last
+        stretch of the wait, which the clock would otherwise spend spinning, if its usual
+        duration fits there; else after the control is sent. Never between capture and send.
+
         Returns:
             ``(captured, sent, timed_out, joined)``; ``joined`` is when the time-step ended
             (for a sent control, when ``send_control`` was called).
         """
+        self._meanwhile = meanwhile
+        try:
+            result = self._close_and_send(action, call_time, truncate)
+            if self._meanwhile is not None:  # no room for it while waiting
+                self._meanwhile()
+        finally:
+            self._meanwhile = None
+        return result
+
+    def _wait(self, deadline: float) -> None:
+        """Wait for ``deadline``, offering the clock's spinning time to step()'s meanwhile."""
+        if self._meanwhile is not None and self._wait_until is not None:
+            self._wait_until(deadline, time.sleep, meanwhile=self._spare)
+        else:
+            self.clock.sleep_until(deadline)
+
+    def _spare(self, seconds: float) -> None:
+        """Do step()'s meanwhile now if it usually takes less than ``seconds``.
+
+        Its duration is learned (a high quantile, :class:`~rtgym_nb.quantile.RunningQuantile`):
+        copying a few small arrays takes tens of microseconds right after a wake-up, and more
+        on a busy machine; a capture delayed by work that did not fit would be late.
+        """
+        cost = self._meanwhile_cost
+        if seconds > cost.value:
+            now = self.clock.now
+            start = now()
+            job, self._meanwhile = self._meanwhile, None
+            job()
+            cost.add(now() - start)
+
+    def _close_and_send(self, action: Any, call_time: float, truncate: bool
+                        ) -> tuple[Captured, bool, bool, float]:
         clock, schedule = self.clock, self.schedule
         if self.pending_capture:  # the usual case: capture now and send right after
             try:
-                self._take()
+                self._take(offer=True)
                 _, _, terminated, _ = self._taken[0]
             except BaseException:
                 self._taken = None
@@ -195,7 +246,7 @@ class Pipeline:
             captured = self.captured
             assert captured is not None
             terminated = captured.terminated
-            clock.sleep_until(schedule.end)
+            self._wait(schedule.end)
         if terminated or truncate or (self.may_send is not None and not self.may_send()):
             return self._record(), False, False, clock.now()
         control = self.act_prepro(action) if self.act_prepro is not None else action
@@ -212,3 +263,15 @@ class Pipeline:
         """Record when the env call that opened the current time-step returned to its caller."""
         if self.row >= 0:
             self.trace.set(self.row, "returned", when)
+
+
+def _offering_wait(clock: Clock) -> Callable[..., object] | None:
+    """``clock.wait_until`` if it can offer a wait's spinning time to other work
+    (:meth:`WallClock.wait_until <rtgym_nb.clock.WallClock.wait_until>`'s ``meanwhile``), else
+    None: a clock of your own need not have it."""
+    wait_until = getattr(clock, "wait_until", None)
+    try:
+        offers = wait_until is not None and "meanwhile" in inspect.signature(wait_until).parameters
+    except (TypeError, ValueError):  # no signature to read (a builtin): assume it does not
+        offers = False
+    return wait_until if offers else None

@@ -107,11 +107,11 @@ class Runner:
         """Close the open time-step (capture, end) and return its observation."""
         return self.step(None, math.nan, truncate=True)[0]
 
-    def step(self, action: Any, call_time: float, truncate: bool) -> tuple[Captured, bool, bool,
-                                                                           float]:
+    def step(self, action: Any, call_time: float, truncate: bool,
+             meanwhile: Callable[[], object] | None = None) -> tuple[Captured, bool, bool, float]:
         """:meth:`Pipeline.step`: close the open time-step, then send ``action`` (see there)."""
         assert self.pipeline is not None
-        return self.pipeline.step(action, call_time, truncate)
+        return self.pipeline.step(action, call_time, truncate, meanwhile)
 
     def _arrange_capture(self, pipeline: Pipeline) -> None:
         if self.clock.simulated:
@@ -162,11 +162,11 @@ class ThreadPerStepRunner(Runner):
         with use_clock(self.clock):
             pipeline.capture_in_background()
 
-    def step(self, action: Any, call_time: float, truncate: bool) -> tuple[Captured, bool, bool,
-                                                                           float]:
+    def step(self, action: Any, call_time: float, truncate: bool,
+             meanwhile: Callable[[], object] | None = None) -> tuple[Captured, bool, bool, float]:
         if self._capture_thread is not None:
             self._join_capture()
-        return self.pipeline.step(action, call_time, truncate)
+        return self.pipeline.step(action, call_time, truncate, meanwhile)
 
     def _join_capture(self) -> None:
         thread = self._capture_thread

@@ -482,7 +482,7 @@ class ScatteredWakeUpClock(WallClock):
         self._asked: float | None = None
         self._random = np.random.default_rng(0)
 
-    def wait_until(self, deadline, block, spin=True):
+    def wait_until(self, deadline, block, spin=True, meanwhile=None):
         def late_block(timeout):
             got = block(timeout)
             if got is None:
@@ -491,15 +491,13 @@ class ScatteredWakeUpClock(WallClock):
                     pass
             return got
 
-        if not spin and threading.current_thread().name == "rtgym_nb-worker":
+        on_worker = threading.current_thread().name == "rtgym_nb-worker"
+        if not spin and on_worker:
             self._asked = deadline  # the worker waits for a capture time, minus its lead
-        return super().wait_until(deadline, late_block, spin)
-
-    def sleep_until(self, deadline: float) -> None:
-        if self._asked is not None and threading.current_thread().name == "rtgym_nb-worker":
+        elif self._asked is not None and on_worker:
             self.leads.append(deadline - self._asked)  # the capture's precise wait
             self._asked = None
-        super().sleep_until(deadline)
+        return super().wait_until(deadline, late_block, spin, meanwhile)
 
 
 @pytest.mark.wallclock
