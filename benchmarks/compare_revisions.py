@@ -58,6 +58,15 @@ def _row(runs: list[dict[str, Any]]) -> dict[str, float]:
     }
 
 
+def _paired_ratio(runs: list[dict[str, Any]], base: list[dict[str, Any]]) -> float:
+    """Median over rounds of CPU per step relative to the first revision's in the same round:
+    steadier than the ratio of the medians when the machine's load swings between rounds."""
+    ratios = sorted(r["cpu_per_step_us"] / b["cpu_per_step_us"]
+                    for r, b in zip(runs, base, strict=True))
+    mid = len(ratios) // 2
+    return ratios[mid] if len(ratios) % 2 else (ratios[mid - 1] + ratios[mid]) / 2
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("revisions", nargs="+", help='git revisions, "rtgym" or "."')
@@ -92,10 +101,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.env}, caller {args.caller}, {args.time_step_ms:g} ms, {steps} steps, "
           f"median of {args.repeats} interleaved runs")
     rows = {r: _row(v) for r, v in runs.items()}
+    base = runs[args.revisions[0]]
+    for revision, row in rows.items():  # the load swings hit both runs of a round alike
+        row[f"cpu vs {args.revisions[0][:7]}"] = _paired_ratio(runs[revision], base)
     names = list(next(iter(rows.values())))
     print(f"{'revision':<12}" + "".join(f"{n:>16}" for n in names))
     for revision, row in rows.items():
-        print(f"{revision:<12}" + "".join(f"{row[n]:>16.1f}" for n in names))
+        print(f"{revision:<12}" + "".join(f"{row[n]:>16.2f}" for n in names))
     return 0
 
 
