@@ -119,8 +119,13 @@ class WallClock:
     is narrow. At 20 ms time-steps that halved the p99 period error, but the second wake-up
     cost ~30 us of CPU per time-step, which brought the CPU per step up to rtgym's; hence the
     threshold: above it the same 30 us are a smaller share of the time-step.
-    ``final_sleep=0`` never splits. (80 % for long waits was tried, to spin less: it saved no
-    CPU measurable above the machine's noise and raised the median period error at 5 ms.)
+    ``final_sleep=0`` never splits. (80 % for long waits was tried twice, to spin less: the
+    CPU it saved at 20 ms stayed within the machine's noise, -3 and +17 us per step in paired
+    runs, ``benchmarks/paired_settings.py --what long-quantile``, and it raised the median
+    period error at 5 ms.)
+
+    The time a wait would spend spinning can be given to other work: ``meanwhile`` of
+    :meth:`wait_until` (the pipeline does step()'s copies of the action buffer there).
 
     Args:
         min_margin: Shortest final stretch waited by spinning, in seconds.

@@ -91,7 +91,7 @@ class Pipeline:
         nobody awaits the call in progress any more, which then sends nothing."""
         self._wait_until = _offering_wait(clock)
         self._meanwhile: Callable[[], object] | None = None  # step()'s work not yet done
-        self._meanwhile_cost = RunningQuantile(50e-6, 0.95, step=0.25e-6, high=1e-3)
+        self._meanwhile_cost = RunningQuantile(50e-6, 0.9, step=0.5e-6, high=1e-3)
 
     # -- the three phases ------------------------------------------------------------------
 

@@ -270,3 +270,27 @@ def test_current_clock_is_per_thread():
         thread.join()
         assert current_clock() is clock
     assert seen and seen[0] is not clock and isinstance(seen[0], WallClock)
+
+
+@pytest.mark.wallclock
+def test_wait_until_offers_the_time_it_would_spin():
+    """``meanwhile`` is told, once the sleeping is over, how long is left before the deadline
+    (what the clock would otherwise spin); the deadline is still met."""
+    clock = WallClock(min_margin=1e-3, max_margin=2e-3)
+    offered: list[tuple[float, float]] = []
+    deadline = clock.now() + 10e-3
+    clock.wait_until(deadline, time.sleep,
+                     meanwhile=lambda seconds: offered.append((seconds, clock.now())))
+    assert clock.now() >= deadline
+    assert len(offered) == 1
+    seconds, at = offered[0]
+    assert seconds <= clock.max_margin  # (negative if the sleep overshot the whole margin)
+    assert at + seconds == pytest.approx(deadline, abs=200e-6)
+
+
+def test_wait_until_offers_nothing_when_the_wait_is_cut_short():
+    clock = WallClock()
+    offered: list[float] = []
+    got = clock.wait_until(clock.now() + 1.0, lambda timeout: "work", meanwhile=offered.append)
+    assert got == "work"
+    assert offered == []

@@ -23,6 +23,7 @@ from rtgym_nb import (
     RealTimeEnv,
     RealTimeEnvTS,
     TimeStepTimeoutWarning,
+    WallClock,
 )
 from rtgym_nb.timing import BENCHMARK_KEYS
 
@@ -271,6 +272,28 @@ def test_final_action_is_not_sent_but_buffered(make_env):
         env.step(A4)
     assert issubclass(EpisodeNotRunningError, RuntimeError)  # what rtgym raised
     assert_actions_equal(sent(env), [ZERO, A1, A2])
+
+
+@pytest.mark.wallclock
+def test_buffer_copies_made_while_the_clock_spins_are_the_same(make_env):
+    """On a clock that spins long before each capture, step() copies the action buffer in that
+    time: the observations must hold the same, unshared arrays, and the caller's own action
+    array (modified after step()) must not leak into the buffer."""
+    env = make_env(clock=WallClock(min_margin=3e-3, max_margin=4e-3), act_buf_len=3,
+                   interface_kwargs={"terminate_at": 4})
+    obs, _ = env.reset()
+    action_array = A1.copy()
+    observations = [obs]
+    for expected in (A1, A2, A3):
+        action_array[:] = expected
+        observations.append(env.step(action_array)[0])
+        action_array[:] = A5  # the caller reuses its array
+    assert_actions_equal(buffer_of(observations[-1]), [A1, A2, A3])
+    assert_actions_equal(buffer_of(observations[1]), [ZERO, ZERO, A1])
+    assert_actions_equal(list(env.unwrapped.act_buf), [A1, A2, A3])
+    arrays = [a for o in observations for a in buffer_of(o)]
+    assert not any(np.shares_memory(a, b) for i, a in enumerate(arrays) for b in arrays[i + 1:])
+    assert not any(np.shares_memory(a, b) for a in arrays for b in env.unwrapped.act_buf)
 
 
 def test_step_before_reset_raises(make_env):
