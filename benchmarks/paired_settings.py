@@ -12,6 +12,9 @@ Settings (``--what``):
 * ``meanwhile``: step()'s action-buffer copies done after the send (A) vs in the time the clock
   would spin before the capture when they fit (B, what rtgym_nb does).
 * ``spin``: the wall clock as it is (A) vs never spinning (B: ``min_margin = max_margin = 0``).
+* ``defer`` (``--env ts``): a step() called before the capture time is left for the worker to
+  find when it wakes up for the capture (A, what rtgym_nb does) vs step() waking the worker
+  at once (B), which then sleeps only from there to the capture time, with no hand-over lead.
 
 Usage (from the repository root)::
 
@@ -57,6 +60,12 @@ def switches(env: gymnasium.Env, what: str) -> Callable[[bool], None]:
 
         def use_b(flag: bool) -> None:
             clock.min_margin, clock.max_margin = (0.0, 0.0) if flag else margins
+    elif what == "defer":
+        runner = raw._runner
+        defer = runner._defer
+
+        def use_b(flag: bool) -> None:
+            runner._defer = (lambda job: False) if flag else defer
     else:
         raise ValueError(f"unknown --what {what!r}")
     return use_b
@@ -65,7 +74,7 @@ def switches(env: gymnasium.Env, what: str) -> Callable[[bool], None]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--env", choices=("v1", "ts"), default="ts")
-    parser.add_argument("--what", choices=("long-quantile", "meanwhile", "spin"),
+    parser.add_argument("--what", choices=("long-quantile", "meanwhile", "spin", "defer"),
                         default="long-quantile")
     parser.add_argument("--time-step-ms", type=float, default=20.0)
     parser.add_argument("--blocks", type=int, default=40, help="blocks in all (even)")
