@@ -6,6 +6,8 @@ to PNG; the numbers behind them are checked against traces made on the simulated
 
 from __future__ import annotations
 
+import base64
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -98,6 +100,44 @@ def test_period_histograms_follow_a_run_until_it_ends():
     run = FakeRun()
     values = figure.follow(run, every=0.0)
     assert run.polls == 3 and len(values["control"]) == 3
+
+
+def test_period_histograms_leave_their_final_picture_in_the_notebook(monkeypatch):
+    """An exported notebook shows the PNG stored with the figure's display, not the widget:
+    after follow() it must be the filled histogram, not the empty one it was displayed as."""
+    import IPython.display
+
+    class Handle:
+        def __init__(self, bundle):
+            self.bundle = bundle
+
+        def update(self, bundle, raw=False):
+            assert raw
+            self.bundle = bundle
+
+    handles = []
+
+    def display(bundle, raw=False, display_id=None):
+        assert raw and display_id
+        handles.append(Handle(bundle))
+        return handles[-1]
+
+    monkeypatch.setattr(IPython.display, "display", display)
+    figure = PeriodHistograms(0.01, interactive=False)
+    figure._ipython_display_()  # what IPython does with a figure that ends a cell
+    empty = handles[0].bundle["image/png"]
+
+    class FinishedRun:
+        running = False
+
+        def arrays(self):
+            return synthetic_trace()
+
+    figure.follow(FinishedRun(), every=0.0)
+    assert len(handles) == 1
+    assert "application/vnd.jupyter.widget-view+json" in handles[0].bundle
+    assert handles[0].bundle["image/png"] != empty
+    assert handles[0].bundle["image/png"] == base64.b64encode(figure.png()).decode("ascii")
 
 
 def test_elasticity_plot_marks_timeouts():

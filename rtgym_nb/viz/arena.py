@@ -230,6 +230,26 @@ class LiveFigure:
         data.setdefault("image/png", base64.b64encode(self.png()).decode("ascii"))
         return data
 
+    def _ipython_display_(self) -> None:
+        # As _repr_mimebundle_, but keeping the display's handle for refresh_display().
+        from IPython.display import display
+
+        self._display = display(self._repr_mimebundle_(), raw=True, display_id=True)
+
+    def refresh_display(self) -> None:
+        """Replace what the notebook stores for this figure's last display with its picture now.
+
+        A notebook saves a widget's state only on request, so an exported notebook (or one
+        opened without a kernel) shows the PNG taken when the figure was *displayed*: for a
+        figure displayed empty and filled by a later cell (:meth:`PeriodHistograms.follow
+        <rtgym_nb.viz.timing_plots.PeriodHistograms.follow>`), an empty plot. Call this once
+        the updates are over (a live frontend then redraws the widget once). Does nothing
+        outside IPython, or before the figure was displayed.
+        """
+        handle = getattr(self, "_display", None)
+        if handle is not None:
+            handle.update(self._repr_mimebundle_(), raw=True)
+
     def close(self) -> None:
         """Close the widget(s); the figure stops being shown."""
         if self.interactive:

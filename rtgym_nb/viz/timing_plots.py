@@ -193,7 +193,8 @@ class PeriodHistograms(Figure):
         """Redraw from ``run.arrays()`` every ``every`` seconds while ``run.running``.
 
         ``run`` is a started :class:`~rtgym_nb.experiments.BackgroundRun` (anything with
-        ``running`` and ``arrays()``). Returns the final periods.
+        ``running`` and ``arrays()``). Returns the final periods. At the end the notebook's
+        stored picture of the figure is replaced by the final one (:meth:`refresh_display`).
         """
         while run.running:
             self.update(run.arrays())
@@ -201,6 +202,7 @@ class PeriodHistograms(Figure):
             time.sleep(every)
         values = self.update(run.arrays())
         self.redraw()
+        self.refresh_display()
         return values
 
 
