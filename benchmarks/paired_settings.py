@@ -82,12 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     dt = args.time_step_ms / 1e3
-    config = dict(rtgym_nb.DEFAULT_CONFIG_DICT)
-    config.update(interface=timing_worker.make_interface_class(rtgym_nb.RealTimeGymInterface),
-                  time_step_duration=dt, start_obs_capture=dt, time_step_timeout_factor=1.0,
-                  ep_max_length=np.inf, act_buf_len=1)
-    env_id = {"v1": "real-time-gym-v1", "ts": "real-time-gym-ts-v1"}[args.env]
-    env = gymnasium.make(env_id, config=config, disable_env_checker=True)
+    env = timing_worker.make_env(rtgym_nb, args.env, dt)
     use_b = switches(env, args.what)
     action = np.zeros(1, dtype=np.float32)
     cpu: dict[bool, list[float]] = {False: [], True: []}

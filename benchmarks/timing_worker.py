@@ -95,6 +95,25 @@ def _record_warning(message, category, filename, lineno, file=None, line=None):
         WARNED.append(len(SEND) - 1)
 
 
+ENV_IDS = {"v1": "real-time-gym-v1", "ts": "real-time-gym-ts-v1"}
+
+
+def make_env(package, env: str, dt: float, timeout_factor: float = 1.0) -> gymnasium.Env:
+    """The benchmark's environment: ``package``'s (the imported module) env id ``env`` ("v1"
+    or "ts") on the trivial interface, time-step ``dt``, capture at the end of each time-step,
+    endless episodes, a one-action buffer."""
+    config = dict(package.DEFAULT_CONFIG_DICT)
+    config.update(
+        interface=make_interface_class(package.RealTimeGymInterface),
+        time_step_duration=dt,
+        start_obs_capture=dt,
+        time_step_timeout_factor=timeout_factor,
+        ep_max_length=np.inf,
+        act_buf_len=1,
+    )
+    return gymnasium.make(ENV_IDS[env], config=config, disable_env_checker=True)
+
+
 def main(argv: list[str]) -> int:
     """Run one case.
 
@@ -105,25 +124,15 @@ def main(argv: list[str]) -> int:
     """
     case = json.loads(argv[0])
     package = importlib.import_module(case["package"])
-    env_id = {"v1": "real-time-gym-v1", "ts": "real-time-gym-ts-v1"}[case["env"]]
     dt = float(case["dt"])
     steps = int(case["steps"])
     caller = case.get("caller", "sleep")
     timeout_factor = float(case.get("timeout_factor", 1.0))
 
-    config = dict(package.DEFAULT_CONFIG_DICT)
-    config.update(
-        interface=make_interface_class(package.RealTimeGymInterface),
-        time_step_duration=dt,
-        start_obs_capture=dt,
-        time_step_timeout_factor=timeout_factor,
-        ep_max_length=np.inf,
-        act_buf_len=1,
-    )
     warnings.simplefilter("always")
     warnings.showwarning = _record_warning
 
-    env = gymnasium.make(env_id, config=config, disable_env_checker=True)
+    env = make_env(package, case["env"], dt, timeout_factor)
     action = np.zeros(1, dtype=np.float32)
     half = dt / 2
     sleep = time.sleep

@@ -221,7 +221,8 @@ class WallClock:
 
         ``meanwhile(seconds)`` is called once the sleeping is over, with the seconds left
         before the deadline, which would otherwise be spent spinning: work done there costs no
-        CPU time at all. It must return before the deadline (it is told how long it has).
+        CPU time beyond the spinning it replaces. It must return before the deadline (it is
+        told how long it has).
         """
         if not getattr(self._tuned, "done", False):  # once per thread, before timing anything
             _lower_timer_slack()

@@ -208,11 +208,6 @@ class RealTimeEnv(gymnasium.Env):
                 return action
         return action
 
-    def _buffer_snapshot(self) -> tuple:
-        """The action buffer for an observation: fresh copies, so that no two observations
-        share an array (a caller may keep or modify them)."""
-        return _copies(self.act_buf)
-
     def _prepare_buffer(self) -> None:
         """step()'s copies of the action buffer, made before they are needed.
 
@@ -269,7 +264,7 @@ class RealTimeEnv(gymnasium.Env):
             self.current_step = 0
             self.running = True
             if self.act_in_obs:
-                obs = (*obs, *self._buffer_snapshot())
+                obs = (*obs, *_copies(self.act_buf))
             self._after_call(call_time, timed_out)
             return obs, info
 
@@ -527,5 +522,6 @@ def _check_observation_space(space: Any) -> spaces.Tuple:
 
 
 def _copies(actions: Any) -> tuple:
-    """Fresh copies of buffered actions, so that no two observations share an array."""
+    """Fresh copies of buffered actions for an observation, so that no two observations share
+    an array (a caller may keep or modify them)."""
     return tuple(a.copy() if isinstance(a, np.ndarray) else a for a in actions)

@@ -130,21 +130,16 @@ class Pipeline:
         self._take()
         self._record()
 
-    def _take(self, offer: bool = False) -> None:
+    def _take(self) -> None:
         """The part of a capture that must be on time: wait for it, call the interface.
 
         What it got is kept as it is until :meth:`_record` traces and preprocesses it, so that
-        :meth:`step` can send the next control in between. ``offer``: the wait's spinning time
-        may go to step()'s meanwhile (only step()'s own capture: a capture on another thread
-        may run while step() returns).
+        :meth:`step` can send the next control in between.
         """
         self.pending_capture = False
         clock = self.clock
         self.capture_wait_start = clock.now()
-        if offer:
-            self._wait(self.schedule.obs)
-        else:
-            clock.sleep_until(self.schedule.obs)
+        self._wait(self.schedule.obs)
         taken_at = clock.now()
         result = self.interface.get_obs_rew_terminated_info()
         self._taken = (result, taken_at, clock.now())
@@ -186,7 +181,8 @@ class Pipeline:
 
         ``meanwhile()``, if given, is done before this returns (unless it raises): in the last
         stretch of the wait, which the clock would otherwise spend spinning, if its usual
-        duration fits there; else after the control is sent. Never between capture and send.
+        duration fits there; else after the control is sent, before the next time-step opens.
+        Never between capture and send.
 
         Returns:
             ``(captured, sent, timed_out, joined)``; ``joined`` is when the time-step ended
@@ -194,12 +190,19 @@ class Pipeline:
         """
         self._meanwhile = meanwhile
         try:
-            result = self._close_and_send(action, call_time, truncate)
-            if self._meanwhile is not None:  # no room for it while waiting
-                self._meanwhile()
+            return self._close_and_send(action, call_time, truncate)
         finally:
-            self._meanwhile = None
-        return result
+            self._meanwhile = None  # (when it raised before the meanwhile was done)
+
+    def _catch_up(self) -> None:
+        """Do step()'s meanwhile if the wait had no room for it.
+
+        Called before the next time-step opens: opening it may start a capture on another
+        thread, whose wait must not find a meanwhile to run.
+        """
+        job, self._meanwhile = self._meanwhile, None
+        if job is not None:
+            job()
 
     def _wait(self, deadline: float) -> None:
         """Wait for ``deadline``, offering the clock's spinning time to step()'s meanwhile."""
@@ -228,7 +231,7 @@ class Pipeline:
         clock, schedule = self.clock, self.schedule
         if self.pending_capture:  # the usual case: capture now and send right after
             try:
-                self._take(offer=True)
+                self._take()
                 _, _, terminated, _ = self._taken[0]
             except BaseException:
                 self._taken = None
@@ -248,7 +251,9 @@ class Pipeline:
             terminated = captured.terminated
             self._wait(schedule.end)
         if terminated or truncate or (self.may_send is not None and not self.may_send()):
-            return self._record(), False, False, clock.now()
+            captured, ended = self._record(), clock.now()
+            self._catch_up()
+            return captured, False, False, ended
         control = self.act_prepro(action) if self.act_prepro is not None else action
         sent = clock.now()
         try:
@@ -256,6 +261,7 @@ class Pipeline:
         finally:
             send_end = clock.now()
             captured = self._record()
+        self._catch_up()
         timed_out = self._open(call_time, sent, sent, send_end, from_reset=False)
         return captured, True, timed_out, sent
 

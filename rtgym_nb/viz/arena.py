@@ -114,6 +114,7 @@ class LiveFigure:
         self._background: Any = None
         self._stale = True
         self._image: Any = None  # the ipywidgets.Image of the non-interactive case
+        self._display: Any = None  # the handle of the last IPython display, if any
         self.figure.canvas.mpl_connect("draw_event", self._on_full_draw)
 
     # -- blitting -----------------------------------------------------------------------------
@@ -246,9 +247,8 @@ class LiveFigure:
         the updates are over (a live frontend then redraws the widget once). Does nothing
         outside IPython, or before the figure was displayed.
         """
-        handle = getattr(self, "_display", None)
-        if handle is not None:
-            handle.update(self._repr_mimebundle_(), raw=True)
+        if self._display is not None:
+            self._display.update(self._repr_mimebundle_(), raw=True)
 
     def close(self) -> None:
         """Close the widget(s); the figure stops being shown."""
