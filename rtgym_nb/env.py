@@ -524,4 +524,6 @@ def _check_observation_space(space: Any) -> spaces.Tuple:
 def _copies(actions: Any) -> tuple:
     """Fresh copies of buffered actions for an observation, so that no two observations share
     an array (a caller may keep or modify them)."""
-    return tuple(a.copy() if isinstance(a, np.ndarray) else a for a in actions)
+    # (a list, not a generator: tuple() of a generator allocates a tuple of a guessed size and
+    # shrinks it, which moves the garbage collector's counter on every step, see _copies' test)
+    return tuple([a.copy() if isinstance(a, np.ndarray) else a for a in actions])

@@ -9,6 +9,8 @@
   resident memory is within a generous bound of it (the trace, the drone's history and its
   command log are bounded ring buffers). A leak of one small object per step would add 62,000
   blocks; RSS is noisy in a full test run (other tests' threads, allocator fragmentation).
+* Steps do not move the garbage collector's counter: a real-time loop must not set off
+  collections of its own.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import numpy as np
 import pytest
 from faulty import ENV_IDS, config, rtgym_threads
 
+import rtgym_nb
 from rtgym_nb.tutorial import proportional_controller, tutorial_config
 
 CYCLES = 1_000
@@ -112,3 +115,61 @@ def test_one_hour_of_the_tutorial_drone_uses_bounded_memory(env_id: str) -> None
     assert rss_72k - rss_10k < 16 * 2**20, (
         f"resident memory grew by {(rss_72k - rss_10k) / 2**20:.1f} MiB from step 10k to 72k"
     )
+
+
+class _QuietInterface(rtgym_nb.RealTimeGymInterface):
+    """Keeps nothing per call: whatever a step leaves behind is the environment's."""
+
+    def __init__(self) -> None:
+        self._obs = [np.zeros(1, dtype=np.float32)]
+
+    def send_control(self, control) -> None:
+        pass
+
+    def reset(self, seed=None, options=None):
+        return self._obs, {}
+
+    def get_obs_rew_terminated_info(self):
+        return self._obs, 0.0, False, {}
+
+    def get_observation_space(self):
+        return gymnasium.spaces.Tuple((gymnasium.spaces.Box(-1.0, 1.0, shape=(1,)),))
+
+    def get_action_space(self):
+        return gymnasium.spaces.Box(-1.0, 1.0, shape=(1,))
+
+    def get_default_action(self):
+        return np.zeros(1, dtype=np.float32)
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_steps_do_not_set_off_garbage_collections(env_id: str) -> None:
+    """A collection is a pause of 0.1-1 ms (more for the oldest generation) in whichever thread
+    allocates the container that crosses the threshold: on the persistent-thread runner, that
+    can be the worker copying the action buffer just before a capture. Collections are counted
+    in container allocations minus deallocations, and an object freed into one of the
+    interpreter's free lists is not counted as freed: ``tuple()`` of a generator allocates a
+    tuple of a guessed size and shrinks it, so it counted +1 on every step until that size's
+    free list was full (2,000 tuples), which in a benchmark process is its whole life. 17
+    buffered actions make tuple sizes that no other test has filled the free lists of."""
+    config = rtgym_nb.make_config(_QuietInterface, clock="simulated", act_buf_len=17,
+                                  time_step_duration=0.02, start_obs_capture=0.02,
+                                  ep_max_length=10_000)
+    # (the checker would warn that the interface hands out its one observation array each time)
+    env = gymnasium.make(env_id, config=config, disable_env_checker=True)
+    action = np.zeros(1, dtype=np.float32)
+    try:
+        env.reset()
+        for _ in range(20):
+            env.step(action)
+        gc.disable()
+        try:
+            before = gc.get_count()[0]
+            for _ in range(1_000):
+                env.step(action)
+            counted = gc.get_count()[0] - before
+        finally:
+            gc.enable()
+    finally:
+        env.close()
+    assert counted < 50, f"1,000 steps counted {counted} container allocations not freed"
