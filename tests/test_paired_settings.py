@@ -6,12 +6,7 @@ refactoring that renames one of them must fail here, not leave the tool measurin
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
-
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "paired_settings.py"
 
 SETTINGS = [("v1", "long-quantile"), ("ts", "long-quantile"), ("v1", "short-quantile"),
             ("ts", "coarse"), ("v1", "meanwhile"), ("ts", "meanwhile"), ("v1", "spin"),
@@ -19,11 +14,8 @@ SETTINGS = [("v1", "long-quantile"), ("ts", "long-quantile"), ("v1", "short-quan
 
 
 @pytest.fixture(scope="module")
-def paired_settings():
-    spec = importlib.util.spec_from_file_location("paired_settings", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def paired_settings(load_benchmark):
+    return load_benchmark("paired_settings")
 
 
 def state(env) -> dict:

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "summarize_runs.py"
-
 
 @pytest.fixture(scope="module")
-def summarize_runs():
-    spec = importlib.util.spec_from_file_location("summarize_runs", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def summarize_runs(load_benchmark):
+    return load_benchmark("summarize_runs")
 
 
 def report(commit: str, latency_ratio: float, cpu_ratio: float) -> dict:
