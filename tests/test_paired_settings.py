@@ -49,6 +49,7 @@ def test_settings_a_and_b_differ_and_one_is_the_default(paired_settings, env_id,
         env.close()
 
 
+@pytest.mark.filterwarnings("ignore::rtgym_nb.TimeStepTimeoutWarning")  # (data, for this tool)
 def test_a_short_run_reports_cpu_and_precision_of_both(paired_settings, capsys):
     assert paired_settings.main(["--env", "ts", "--what", "coarse", "--quantile", "0.6",
                                  "--time-step-ms", "2", "--blocks", "2", "--block", "4"]) == 0
