@@ -61,10 +61,8 @@ def _row(runs: list[dict[str, Any]]) -> dict[str, float]:
 def _paired_ratio(runs: list[dict[str, Any]], base: list[dict[str, Any]]) -> float:
     """Median over rounds of CPU per step relative to the first revision's in the same round:
     steadier than the ratio of the medians when the machine's load swings between rounds."""
-    ratios = sorted(r["cpu_per_step_us"] / b["cpu_per_step_us"]
-                    for r, b in zip(runs, base, strict=True))
-    mid = len(ratios) // 2
-    return ratios[mid] if len(ratios) % 2 else (ratios[mid - 1] + ratios[mid]) / 2
+    return timing.median_of(list(zip(runs, base, strict=True)),
+                            lambda rb: rb[0]["cpu_per_step_us"] / rb[1]["cpu_per_step_us"])
 
 
 def main(argv: list[str] | None = None) -> int:
