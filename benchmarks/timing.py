@@ -127,9 +127,22 @@ def our_python() -> str:
     raise SystemExit("rtgym_nb is not importable: run this with the project's .venv Python")
 
 
+ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+"""Set for every process the harness starts. numpy's OpenBLAS starts a thread per extra core
+when numpy is imported, and that thread spins for ~0.1 s before it first sleeps (again after
+every multi-threaded BLAS call). A worker measures from its ``reset()``, 4-8 ms after its
+imports, and ~13 ms of that spin came after the imports (``benchmarks/blas_spin.py``): in the
+measured window of both packages' runs, ~85 us per step of a 150-step run at 20 ms, the CPU
+figure's runs. The trivial interface does no linear algebra; one BLAS thread changes nothing
+else."""
+
+
 def _clean_env(pythonpath: str | None = None) -> dict[str, str]:
+    """The environment of a process the harness starts: no inherited ``PYTHONPATH``, one BLAS
+    thread (:data:`ONE_BLAS_THREAD`)."""
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
+    env.update(ONE_BLAS_THREAD)
     if pythonpath:  # another checkout of rtgym_nb first on the path (compare_revisions.py)
         env["PYTHONPATH"] = pythonpath
     return env
@@ -220,7 +233,9 @@ def run_case(pythons: dict[str, str], package: str, env: str, dt: float, steps: 
 def steps_for(dt_ms: float, quick: bool) -> int:
     if quick:
         return int(min(300, max(40, 1000.0 / dt_ms)))
-    return {50.0: 300, 20.0: 600, 5.0: 1200, 2.0: 2000, 1.0: 3000, 0.5: 4000, 0.2: 5000}.get(
+    # at 50 and 20 ms, 600 and 1200 periods: with 300 and 600 (until 2026-11-26) each p99 was
+    # the 3rd or 6th largest error of a case, so that three hiccups of the machine decided it
+    return {50.0: 600, 20.0: 1200, 5.0: 1200, 2.0: 2000, 1.0: 3000, 0.5: 4000, 0.2: 5000}.get(
         dt_ms, int(min(5000, max(150, 6000.0 / dt_ms)))
     )
 
@@ -376,7 +391,7 @@ def median_of(runs: list[Any], get: Callable[[Any], float]) -> float:
 
 
 CPU_TIME_STEP_MS = 20.0
-CPU_REPEATS = 5
+CPU_REPEATS = 7
 CPU_STEPS = 150
 SPIN_REPEATS = 5
 

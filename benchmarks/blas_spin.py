@@ -1,0 +1,83 @@
+"""How much CPU numpy's BLAS threads burn after ``import numpy``, where a benchmark sees it.
+
+numpy ships OpenBLAS, which starts one thread per extra core at import. Before a BLAS thread
+first sleeps, it spins for a while (and again after every multi-threaded BLAS call, such as a
+large matrix product). On a 2-core machine that spin takes the core a real-time loop's other
+thread needs, and a benchmark that starts measuring soon after its imports counts it.
+
+For each setting (the default, and ``OPENBLAS_NUM_THREADS=1``) this starts fresh Python
+processes that import what ``benchmarks/timing_worker.py`` imports (numpy, gymnasium), then
+report the CPU time of every thread but the main one: during the imports, and in successive
+windows after them. ``benchmarks/timing.py`` starts its workers with one BLAS thread.
+
+Usage: ``.venv/bin/python benchmarks/blas_spin.py [--runs 5]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+WINDOWS_MS = (50, 100, 200, 400)
+"""Ends of the windows after the imports in which the other threads' CPU is summed."""
+
+PROBE = r"""
+import json, os, sys, time
+
+def others_cpu_ms():
+    me, total = str(os.getpid()), 0
+    for tid in os.listdir("/proc/self/task"):
+        if tid != me:
+            with open(f"/proc/self/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+    return total / 1e6
+
+import numpy, gymnasium  # what the timing worker imports
+start, base = time.perf_counter(), others_cpu_ms()
+ends = json.loads(sys.argv[1])
+after = []
+for end in ends:
+    while (time.perf_counter() - start) * 1e3 < end:
+        time.sleep(0.002)
+    after.append(others_cpu_ms() - base)
+threads = len(os.listdir("/proc/self/task"))
+print(json.dumps({"during_imports": base, "after": after, "threads": threads}))
+"""
+
+
+def probe(env: dict[str, str]) -> dict:
+    """One fresh process's figures (see :data:`PROBE`)."""
+    done = subprocess.run([sys.executable, "-c", PROBE, json.dumps(WINDOWS_MS)], env=env,
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="processes per setting")
+    args = parser.parse_args(argv)
+    if not sys.platform.startswith("linux"):
+        print("this measurement reads /proc: Linux only")
+        return 1
+    base = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS",
+                                                              "OMP_NUM_THREADS")}
+    settings = {"default": base, "OPENBLAS_NUM_THREADS=1": {**base, "OPENBLAS_NUM_THREADS": "1"}}
+    print("CPU time (ms) of the threads other than the main one, median of "
+          f"{args.runs} fresh processes:\n")
+    print("| setting | threads | during the imports | "
+          + " | ".join(f"first {w} ms after" for w in WINDOWS_MS) + " |")
+    print("|---|---|---|" + "---|" * len(WINDOWS_MS))
+    for name, env in settings.items():
+        runs = [probe(env) for _ in range(args.runs)]
+        cells = [statistics.median(r["during_imports"] for r in runs)]
+        cells += [statistics.median(r["after"][i] for r in runs) for i in range(len(WINDOWS_MS))]
+        print(f"| {name} | {runs[0]['threads']} | " + " | ".join(f"{c:.1f}" for c in cells) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""benchmarks/timing.py's processes: what they run with, and the tool that shows why."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+
+COUNT_THREADS = "import numpy, os; print(len(os.listdir('/proc/self/task')))"
+
+
+@pytest.fixture(scope="module")
+def timing(load_benchmark):
+    return load_benchmark("timing")
+
+
+@linux_only
+def test_workers_run_with_one_blas_thread(timing, monkeypatch):
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")  # a user's shell setting does not leak in
+    monkeypatch.setenv("PYTHONPATH", "/nowhere")
+    env = timing._clean_env()
+    assert "PYTHONPATH" not in env
+    threads = subprocess.run([sys.executable, "-c", COUNT_THREADS], env=env, check=True,
+                             capture_output=True, text=True).stdout
+    assert int(threads) == 1  # numpy imported, and no BLAS thread besides the main one
+
+
+@linux_only
+def test_clean_env_puts_another_checkout_first(timing):
+    assert timing._clean_env("/some/checkout")["PYTHONPATH"] == "/some/checkout"
+
+
+@linux_only
+def test_blas_spin_reports_both_settings(load_benchmark, capsys, monkeypatch):
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    assert load_benchmark("blas_spin").main(["--runs", "1"]) == 0
+    rows = {line.split(" | ")[0]: line.split(" | ")
+            for line in capsys.readouterr().out.splitlines() if line.startswith("| ")}
+    pinned = rows["| OPENBLAS_NUM_THREADS=1"]
+    assert pinned[1] == "1"  # threads: the main one only
+    assert all(float(cell) == 0.0 for cell in pinned[2:-1])
+    assert "| default" in rows  # (its BLAS threads depend on the machine's core count)
