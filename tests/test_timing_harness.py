@@ -43,3 +43,24 @@ def test_blas_spin_reports_both_settings(load_benchmark, capsys, monkeypatch):
     assert pinned[1] == "1"  # threads: the main one only
     assert all(float(cell) == 0.0 for cell in pinned[2:-1])
     assert "| default" in rows  # (its BLAS threads depend on the machine's core count)
+
+
+def test_wake_floor_runs_both_patterns_and_never_captures_early(load_benchmark, capsys):
+    floor = load_benchmark("wake_floor")
+    assert floor.main(["--time-step-ms", "2", "--steps", "20", "--repeats", "2",
+                       "--spin-us", "0,50"]) == 0
+    rows = [line.split(" | ") for line in capsys.readouterr().out.splitlines()
+            if line.startswith("| one thread") or line.startswith("| worker")]
+    assert [(r[0], r[2]) for r in rows] == [("| one thread", "0"), ("| one thread", "50"),
+                                            ("| worker", "0"), ("| worker", "50")]
+    for row in rows:
+        assert float(row[3]) > 0  # CPU per step
+        assert float(row[5]) >= 0  # the capture's lateness, p50: never before the deadline
+
+
+def test_wake_floor_worker_pattern_captures_every_step(load_benchmark):
+    floor = load_benchmark("wake_floor")
+    per_step, late = floor.worker(0.002, 30, 20e-6)
+    assert per_step > 0
+    assert len(late) == 30
+    assert min(late) >= 0
