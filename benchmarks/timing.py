@@ -396,6 +396,23 @@ CPU_STEPS = 150
 SPIN_REPEATS = 5
 
 
+FLOOR = "floor:"
+FLOOR_PATTERNS = {"one thread": "2 wake-ups (one thread)", "worker": "3 wake-ups (worker)"}
+
+
+def wake_floor_cpu(pattern: str, steps: int) -> float:
+    """CPU per step (µs) of one run of ``pattern`` of ``benchmarks/wake_floor.py`` at 20 ms:
+    the wake-ups a variant needs, with no framework (what no implementation can go below)."""
+    done = subprocess.run(
+        [sys.executable, str(HERE / "wake_floor.py"), "--json", "--pattern", pattern,
+         "--steps", str(steps), "--repeats", "1", "--spin-us", "0",
+         "--time-step-ms", f"{CPU_TIME_STEP_MS:g}"],
+        capture_output=True, text=True, timeout=60 + steps * CPU_TIME_STEP_MS / 1e3 * 4,
+        env=_clean_env(), cwd=str(HERE), check=True,
+    )
+    return json.loads(done.stdout)[pattern]
+
+
 def cpu_repeats(pythons, packages, callers, quick, log) -> dict[str, Any]:
     """CPU per step at 20 ms time-steps: the median of interleaved repetitions, per variant.
 
@@ -405,7 +422,6 @@ def cpu_repeats(pythons, packages, callers, quick, log) -> dict[str, Any]:
     runs ``CPU_REPEATS`` times, the variants taking turns in a rotating order, and medians are
     compared.
     """
-    variants = [(p, e) for p in packages for e in ENVS]
     repeats = 2 if quick else CPU_REPEATS
     steps = 60 if quick else CPU_STEPS
     out: dict[str, Any] = {"time_step_ms": CPU_TIME_STEP_MS, "repeats": repeats,
@@ -413,8 +429,14 @@ def cpu_repeats(pythons, packages, callers, quick, log) -> dict[str, Any]:
     for caller in callers:
         if caller not in ("sleep", "busy"):
             continue
+        variants = [(p, e) for p in packages for e in ENVS]
+        if caller == "sleep":  # the floor under both packages, in the same rounds
+            variants += [(FLOOR, pattern) for pattern in FLOOR_PATTERNS]
+
         def cpu(variant, caller=caller):
             package, env = variant
+            if package == FLOOR:
+                return wake_floor_cpu(env, steps)
             return run_case(pythons, package, env, CPU_TIME_STEP_MS / 1e3, steps,
                             caller)["stats"]["cpu_per_step_us"]
 
@@ -693,6 +715,13 @@ def check_requirements(cases, max_rate, callers, cpu=None) -> list[dict[str, Any
 # -- reports -------------------------------------------------------------------------------
 
 
+def _floor_label(key: str) -> str:
+    """A CPU table column: ``floor: worker`` reads *floor: 3 wake-ups (worker)*."""
+    if key.startswith(FLOOR):
+        return f"*floor: {FLOOR_PATTERNS.get(key[len(FLOOR):].strip(), key)}*"
+    return key
+
+
 def _f(value: float | None, digits: int = 1) -> str:
     if value is None:
         return "–"
@@ -786,12 +815,17 @@ def markdown(report: dict[str, Any]) -> str:
                   "One run's CPU figure swings by tens of percent on this shared machine, so "
                   "every variant ran several times, the variants taking turns; µs per step, "
                   "median [min – max].", ""]
-        keys = list(next(iter(cpu["callers"].values())))
-        lines += ["| caller | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
+        keys = list(dict.fromkeys(k for medians in cpu["callers"].values() for k in medians))
+        heads = [_floor_label(k) for k in keys]
+        lines += ["| caller | " + " | ".join(heads) + " |", "|---|" + "---|" * len(keys)]
         for caller, medians in cpu["callers"].items():
             cells = [f"{_f(m['median'], 0)} [{_f(m['min'], 0)} – {_f(m['max'], 0)}]"
-                     for m in medians.values()]
+                     if (m := medians.get(k)) else "–" for k in keys]
             lines.append(f"| {caller} | " + " | ".join(cells) + " |")
+        if any(k.startswith(FLOOR) for k in keys):
+            lines += ["", "*floor*: `benchmarks/wake_floor.py`, the wake-ups a variant needs "
+                      "with a sleeping caller and nothing else (no framework), in the same "
+                      "rounds: what no implementation of that variant can go below here."]
         lines.append("")
 
     mr = report.get("max_rate")

@@ -22,13 +22,15 @@ no numpy, so no BLAS thread spins in it); medians are reported, with the capture
 (how long after the deadline the capture came, p50 and p99).
 
 Usage: ``.venv/bin/python benchmarks/wake_floor.py [--time-step-ms 20] [--steps 150]
-[--repeats 7] [--spin-us 0,60]``
+[--repeats 7] [--spin-us 0,60]``. ``benchmarks/timing.py`` runs both patterns (``--json``) in
+turns with the packages' runs of its CPU-per-step figure.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import statistics
 import sys
 import threading
@@ -134,10 +136,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--spin-us", default="0,60",
                         help="comma-separated final stretches spun before each deadline")
+    parser.add_argument("--pattern", choices=sorted(PATTERNS), action="append",
+                        help="run only this pattern (repeatable)")
+    parser.add_argument("--json", action="store_true",
+                        help="print {pattern: median CPU per step in µs} (the first spin only)")
     args = parser.parse_args(argv)
     dt = args.time_step_ms / 1e3
     spins = [float(s) for s in args.spin_us.split(",")]
-    variants = [(name, spin) for name in PATTERNS for spin in spins]
+    names = args.pattern or list(PATTERNS)
+    variants = [(name, spin) for name in names for spin in spins]
     cpu: dict[tuple[str, float], list[float]] = {v: [] for v in variants}
     late: dict[tuple[str, float], list[float]] = {v: [] for v in variants}
     for rep in range(args.repeats):
@@ -146,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
             per_step, lateness = PATTERNS[name](dt, args.steps, spin * 1e-6)
             cpu[name, spin].append(per_step * 1e6)
             late[name, spin].extend(x * 1e6 for x in lateness)
+    if args.json:
+        print(json.dumps({name: statistics.median(cpu[name, spins[0]]) for name in names}))
+        return 0
     print(f"{args.time_step_ms:g} ms time-steps, caller sleeping half of each; "
           f"median of {args.repeats} runs of {args.steps} steps\n")
     print("| pattern | wake-ups per step | spun (µs) | CPU per step (µs) | runs' range | "
