@@ -131,10 +131,10 @@ ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM
 """Set for every process the harness starts. numpy's OpenBLAS starts a thread per extra core
 when numpy is imported, and that thread spins for ~0.1 s before it first sleeps (again after
 every multi-threaded BLAS call). A worker measures from its ``reset()``, 4-8 ms after its
-imports, and ~13 ms of that spin came after the imports (``benchmarks/blas_spin.py``): in the
-measured window of both packages' runs, ~85 us per step of a 150-step run at 20 ms, the CPU
-figure's runs. The trivial interface does no linear algebra; one BLAS thread changes nothing
-else."""
+imports, and up to ~13 ms of that spin came after the imports (``benchmarks/blas_spin.py``):
+in the measured window of both packages' runs, up to ~85 us per step of a 150-step run at
+20 ms, the CPU figure's runs. The trivial interface does no linear algebra; one BLAS thread
+changes nothing else."""
 
 
 def _clean_env(pythonpath: str | None = None) -> dict[str, str]:
