@@ -7,8 +7,12 @@ thread needs, and a benchmark that starts measuring soon after its imports count
 
 For each setting (the default, and ``OPENBLAS_NUM_THREADS=1``) this starts fresh Python
 processes that import what ``benchmarks/timing_worker.py`` imports (numpy, gymnasium), then
-report the CPU time of every thread but the main one: during the imports, and in successive
-windows after them. ``benchmarks/timing.py`` starts its workers with one BLAS thread.
+report the CPU time of every thread but the main one: during the imports, in successive
+windows after them, and after one 300x300 matrix product (a policy's layer, say). The
+threads spin on whichever core is free -- the one a real-time loop's other thread (the
+persistent-thread variant's worker) needs. ``benchmarks/timing.py`` starts its workers with
+one BLAS thread; a real-time loop whose policy runs numpy on a machine with few cores may want
+the same (``OPENBLAS_NUM_THREADS=1`` before numpy is imported, or ``threadpoolctl``).
 
 Usage: ``.venv/bin/python benchmarks/blas_spin.py [--runs 5]``
 """
@@ -37,15 +41,24 @@ def others_cpu_ms():
     return total / 1e6
 
 import numpy, gymnasium  # what the timing worker imports
-start, base = time.perf_counter(), others_cpu_ms()
 ends = json.loads(sys.argv[1])
-after = []
-for end in ends:
-    while (time.perf_counter() - start) * 1e3 < end:
-        time.sleep(0.002)
-    after.append(others_cpu_ms() - base)
+
+def windows():
+    start, base = time.perf_counter(), others_cpu_ms()
+    out = []
+    for end in ends:
+        while (time.perf_counter() - start) * 1e3 < end:
+            time.sleep(0.002)
+        out.append(others_cpu_ms() - base)
+    return base, out
+
+during_imports, after_imports = windows()
+a = numpy.ones((300, 300))
+a @ a  # a policy's layer, say: large enough for OpenBLAS to use its threads
+_, after_product = windows()
 threads = len(os.listdir("/proc/self/task"))
-print(json.dumps({"during_imports": base, "after": after, "threads": threads}))
+print(json.dumps({"during_imports": during_imports, "after": after_imports,
+                  "after_product": after_product, "threads": threads}))
 """
 
 
@@ -69,12 +82,15 @@ def main(argv: list[str] | None = None) -> int:
     print("CPU time (ms) of the threads other than the main one, median of "
           f"{args.runs} fresh processes:\n")
     print("| setting | threads | during the imports | "
-          + " | ".join(f"first {w} ms after" for w in WINDOWS_MS) + " |")
-    print("|---|---|---|" + "---|" * len(WINDOWS_MS))
+          + " | ".join(f"first {w} ms after" for w in WINDOWS_MS)
+          + " | first 50 ms after a 300x300 product | first 400 ms after |")
+    print("|---|---|---|" + "---|" * (len(WINDOWS_MS) + 2))
     for name, env in settings.items():
         runs = [probe(env) for _ in range(args.runs)]
         cells = [statistics.median(r["during_imports"] for r in runs)]
         cells += [statistics.median(r["after"][i] for r in runs) for i in range(len(WINDOWS_MS))]
+        cells += [statistics.median(r["after_product"][i] for r in runs)
+                  for i in (0, len(WINDOWS_MS) - 1)]
         print(f"| {name} | {runs[0]['threads']} | " + " | ".join(f"{c:.1f}" for c in cells) + " |")
     return 0
 
