@@ -31,7 +31,8 @@ What is measured (from the interface's stamps only, never from a package's own t
     * steps/s.
     Because one run's CPU figure swings by tens of percent on a shared machine, CPU per step at
     20 ms is also measured as the median of several interleaved runs per variant (the figure
-    the requirements check uses).
+    the requirements check uses), with, in the same rounds, the floor under it: each variant's
+    wake-ups and nothing else (``benchmarks/wake_floor.py``).
     Plus: the highest rate (shortest time-step) each package/env id sustains with fewer than
     1 % timeouts while the caller does nothing but call ``step()``; rtgym_nb's throughput on its
     simulated clock (the tutorial's drone env when ``rtgym_nb.tutorial`` exists, and the
