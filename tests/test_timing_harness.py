@@ -64,3 +64,24 @@ def test_wake_floor_worker_pattern_captures_every_step(load_benchmark):
     assert per_step > 0
     assert len(late) == 30
     assert min(late) >= 0
+
+
+def test_cpu_table_shows_the_floor_and_dashes_where_it_was_not_run(timing):
+    def cell(median):
+        return {"median": median, "min": median - 1, "max": median + 1, "runs": [median]}
+
+    meta = {"date": "d", "machine": "m", "python": "3.11", "versions": {}, "commit": "c",
+            "command": "x", "load_before": [], "load_after": [], "cpus": 2, "note": ""}
+    cpu = {"time_step_ms": 20.0, "repeats": 1, "steps": 10, "callers": {
+        "sleep": {"rtgym ts": cell(90), "floor: one thread": cell(60), "floor: worker": cell(70)},
+        "busy": {"rtgym ts": cell(190)},
+    }}
+    text = timing.markdown({"meta": meta, "callers": [], "cases": [], "cpu_repeats": cpu})
+    lines = text.splitlines()
+    start = lines.index("## CPU per step at 20 ms: median of 1 interleaved runs of 10 steps")
+    table = [line for line in lines[start:] if line.startswith("| ")]
+    assert table[0] == ("| caller | rtgym ts | *floor: 2 wake-ups (one thread)* "
+                        "| *floor: 3 wake-ups (worker)* |")
+    assert table[1] == "| sleep | 90 [89 – 91] | 60 [59 – 61] | 70 [69 – 71] |"
+    assert table[2] == "| busy | 190 [189 – 191] | – | – |"
+    assert "*floor*: `benchmarks/wake_floor.py`" in text
