@@ -117,8 +117,9 @@ class WallClock:
     estimate before the short margin, then a short final sleep with the short waits' margin.
     The approach's wide scatter is absorbed by ``final_sleep``, and the final sleep's overshoot
     is narrow. At 20 ms time-steps that halved the p99 period error, but the second wake-up
-    cost ~30 us of CPU per time-step, which brought the CPU per step up to rtgym's; hence the
-    threshold: above it the same 30 us are a smaller share of the time-step.
+    cost ~30 us of CPU per time-step, at the time-step where rtgym_nb's CPU per step already
+    exceeds rtgym 0.16's (README, "Performance"); hence the threshold: above it the same 30 us
+    are a smaller share of the time-step.
     ``final_sleep=0`` never splits. (80 % for long waits was tried twice, to spin less: the
     CPU it saved at 20 ms stayed within the machine's noise, -3 and +17 us per step in paired
     runs, ``benchmarks/paired_settings.py --what long-quantile``, and it raised the median
