@@ -75,28 +75,29 @@ def worker(dt: float, steps: int, spin: float) -> tuple[float, list[float]]:
     bell.acquire()
     done.acquire()
     pending: list[bool] = []  # the caller's steps, handed over
-    deadline = [perf_counter() + dt]
-    waiting = [False]  # the worker waits for a late step(): the caller must ring
-    stop = [False]
+    deadline = perf_counter() + dt
+    waiting = False  # the worker waits for a late step(): the caller must ring
+    stop = False
 
     def timed_wait(timeout: float) -> bool:  # (a bell rung late is not a reason to wake up)
         end = perf_counter() + timeout
-        while not stop[0] and (left := end - perf_counter()) > 0:
+        while not stop and (left := end - perf_counter()) > 0:
             bell.acquire(True, left)
-        return stop[0]
+        return stop
 
     def serve() -> None:
-        while not stop[0]:
-            _wait_until(deadline[0], spin, timed_wait)
-            waiting[0] = True
-            while not pending and not stop[0]:  # the caller is late: wait for its step()
+        nonlocal deadline, waiting
+        while not stop:
+            _wait_until(deadline, spin, timed_wait)
+            waiting = True
+            while not pending and not stop:  # the caller is late: wait for its step()
                 bell.acquire()
-            waiting[0] = False
-            if stop[0]:
+            waiting = False
+            if stop:
                 return
             pending.pop()
-            late.append(perf_counter() - deadline[0])
-            deadline[0] += dt
+            late.append(perf_counter() - deadline)
+            deadline += dt
             done.release()
 
     thread = threading.Thread(target=serve, daemon=True)
@@ -106,11 +107,11 @@ def worker(dt: float, steps: int, spin: float) -> tuple[float, list[float]]:
     for _ in range(steps):
         sleep(dt / 2)
         pending.append(True)
-        if waiting[0]:
+        if waiting:
             _ring(bell)
         done.acquire()
     per_step = (time.process_time() - cpu) / steps
-    stop[0] = True
+    stop = True
     _ring(bell)
     thread.join()
     return per_step, late
@@ -122,11 +123,6 @@ def _ring(bell: threading.Lock) -> None:
 
 
 PATTERNS = {"one thread": one_thread, "worker": worker}
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,10 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|---|---|")
     wakeups = {"one thread": 2, "worker": 3}
     for name, spin in variants:
-        runs, lateness = cpu[name, spin], late[name, spin]
+        runs = cpu[name, spin]
+        percentiles = statistics.quantiles(late[name, spin], n=100, method="inclusive")
         print(f"| {name} | {wakeups[name]} | {spin:g} | {statistics.median(runs):.0f} | "
-              f"{min(runs):.0f}-{max(runs):.0f} | {_percentile(lateness, 50):.1f} | "
-              f"{_percentile(lateness, 99):.1f} |")
+              f"{min(runs):.0f}-{max(runs):.0f} | {percentiles[49]:.1f} | "
+              f"{percentiles[98]:.1f} |")
     return 0
 
 
