@@ -184,10 +184,11 @@ def run_worker(python: str, case: dict[str, Any], timeout: float,
 
 
 def run_raw(pythons: dict[str, str], package: str, env: str, dt: float, steps: int,
-            caller: str, pythonpath: str | None = None) -> dict[str, Any]:
-    """One run of a case in a subprocess: the worker's raw result."""
+            caller: str, pythonpath: str | None = None,
+            cpus: list[int] | None = None) -> dict[str, Any]:
+    """One run of a case in a subprocess: the worker's raw result (on ``cpus`` only, if given)."""
     case = {"package": package, "env": env, "dt": dt, "steps": steps,
-            "caller": caller.split("+")[0], "timeout_factor": TIMEOUT_FACTOR}
+            "caller": caller.split("+")[0], "timeout_factor": TIMEOUT_FACTOR, "cpus": cpus}
     budget = 60 + steps * dt * 6
     if caller.endswith("+load"):
         with Burner():
@@ -225,9 +226,10 @@ def combine(raws: list[dict[str, Any]], package: str, env: str, dt: float,
 
 
 def run_case(pythons: dict[str, str], package: str, env: str, dt: float, steps: int,
-             caller: str, pythonpath: str | None = None) -> dict[str, Any]:
+             caller: str, pythonpath: str | None = None,
+             cpus: list[int] | None = None) -> dict[str, Any]:
     """One case in one subprocess; returns its statistics and stamps (see :func:`combine`)."""
-    raw = run_raw(pythons, package, env, dt, steps, caller, pythonpath)
+    raw = run_raw(pythons, package, env, dt, steps, caller, pythonpath, cpus)
     return combine([raw], package, env, dt, caller)
 
 
@@ -327,8 +329,10 @@ def case_line(case: dict[str, Any]) -> str:
 # -- highest rate --------------------------------------------------------------------------
 
 
-def max_rate_search(pythons, packages, quick, log) -> dict[str, Any]:
-    """Shortest time-step with < 1 % timeouts, caller doing nothing, per package and env id.
+def max_rate_search(pythons, packages, quick, log, cpus: list[int] | None = None
+                    ) -> dict[str, Any]:
+    """Shortest time-step with < 1 % timeouts, caller doing nothing, per package and env id
+    (every worker process on ``cpus`` only, if given).
 
     Candidates are tried from long to short, the variants still in the race one after the
     other. A trial with too many timeouts is run once more (so that one burst of load does not
@@ -347,7 +351,7 @@ def max_rate_search(pythons, packages, quick, log) -> dict[str, Any]:
             dt = dt_ms / 1e3
             steps = 400 if quick else int(min(8000, max(1000, 0.8 / dt)))
             for attempt in (1, 2):
-                out = run_case(pythons, package, env, dt, steps, "none")["stats"]
+                out = run_case(pythons, package, env, dt, steps, "none", cpus=cpus)["stats"]
                 trial = {
                     "time_step_ms": dt_ms,
                     "attempt": attempt,

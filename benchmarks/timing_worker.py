@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
+import os
 import sys
 import threading
 import time
@@ -120,9 +121,13 @@ def main(argv: list[str]) -> int:
     Keys of the JSON argument: ``package`` ("rtgym" or "rtgym_nb"), ``env`` ("v1" or "ts"),
     ``dt`` (time-step, s), ``steps``, ``caller`` ("sleep": sleeps half a time-step between
     steps; "busy": pure-Python busy loop for half a time-step; "none": calls step() at once),
-    ``timeout_factor`` (default 1.0), ``stamps`` (return the raw stamps, default true).
+    ``timeout_factor`` (default 1.0), ``stamps`` (return the raw stamps, default true),
+    ``cpus`` (a list of CPU numbers: the process runs on these only, every thread it starts
+    included; default: wherever the OS puts it).
     """
     case = json.loads(argv[0])
+    if case.get("cpus") is not None:  # first: threads started later inherit the affinity
+        os.sched_setaffinity(0, case["cpus"])
     package = importlib.import_module(case["package"])
     dt = float(case["dt"])
     steps = int(case["steps"])
@@ -175,6 +180,7 @@ def main(argv: list[str]) -> int:
         "inference_cpu_s": inference_cpu,
         "caller_cpu_s": caller_cpu,
         "threads_alive": threads,
+        "cpus": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "n_send": len(sends),
         "n_capture": len(captures),
         "warned": WARNED,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
 import pytest
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+needs_affinity = pytest.mark.skipif(not hasattr(os, "sched_setaffinity"),
+                                    reason="sets the CPUs a process runs on")
 
 COUNT_THREADS = "import numpy, os; print(len(os.listdir('/proc/self/task')))"
 
@@ -85,3 +88,59 @@ def test_cpu_table_shows_the_floor_and_dashes_where_it_was_not_run(timing):
     assert table[1] == "| sleep | 90 [89 – 91] | 60 [59 – 61] | 70 [69 – 71] |"
     assert table[2] == "| busy | 190 [189 – 191] | – | – |"
     assert "*floor*: `benchmarks/wake_floor.py`" in text
+
+
+@pytest.fixture(scope="module")
+def one_core(load_benchmark):
+    return load_benchmark("one_core")
+
+
+@needs_affinity
+def test_worker_runs_on_the_cpus_it_is_given(timing, one_core):
+    pythons = {"rtgym_nb": timing.our_python()}
+    cpu = one_core.one_cpu()
+    pinned = timing.run_raw(pythons, "rtgym_nb", "ts", 1e-3, 20, "none", cpus=[cpu])
+    free = timing.run_raw(pythons, "rtgym_nb", "ts", 1e-3, 20, "none")
+    assert pinned["cpus"] == [cpu]
+    assert free["cpus"] == sorted(os.sched_getaffinity(0))
+    assert pinned["n_send"] == free["n_send"] == 21  # reset's send, then one per step
+
+
+@needs_affinity
+def test_handoff_runs_both_threads_on_the_given_cpu_and_restores_the_caller(one_core):
+    before = os.sched_getaffinity(0)
+    cpu = one_core.one_cpu()
+    result = one_core.handoff(50, 0.0, {cpu})
+    assert result["partner_cpus"] == [cpu]
+    assert os.sched_getaffinity(0) == before
+    assert 0 < result["p50"] <= result["p90"] <= result["p99"]
+    assert result["cpu_per_round_trip_us"] > 0
+    free = one_core.handoff(50, 0.0, None)
+    assert free["partner_cpus"] == sorted(before)
+
+
+def test_one_core_table_gives_each_setting_its_own_ratio(one_core):
+    def best(ms, rate):
+        return {"time_step_ms": ms, "steps_per_s": rate, "timeouts": 3, "steps": 1000}
+
+    def search(rtgym_ts, ours_ts):
+        return {"candidates_ms": [0.2, 0.1], "best": {
+            "rtgym v1": best(0.25, 4000.0), "rtgym ts": best(0.2, rtgym_ts),
+            "rtgym_nb v1": None, "rtgym_nb ts": best(0.1, ours_ts)}}
+
+    handoff = {"p50": 1.0, "p90": 2.0, "p99": 3.0, "overhead_per_round_trip_us": 4.0}
+    report = {
+        "meta": {"date": "d", "machine": "m", "cpus": 2, "one_cpu": 1, "python": "3.11",
+                 "commit": "c", "command": "x", "load_before": [], "load_after": []},
+        "handoff": {"free": handoff, "one CPU": handoff}, "handoff_round_trips": 10,
+        "handoff_repeats": 1, "handoff_work_us": 50.0,
+        "max_rate": {"free": search(5000.0, 10000.0), "one CPU": search(4000.0, 20000.0)},
+    }
+    text = one_core.markdown(report)
+    assert "- free, rtgym_nb ts: 2.00×" in text
+    assert "- one CPU, rtgym_nb ts: 5.00×" in text
+    assert "- free, rtgym_nb v1: n/a" in text
+    assert ("| rtgym_nb | ts | 0.1 ms | 10,000 | 3/1000 | 0.1 ms | 20,000 | 3/1000 |"
+            in text.splitlines())
+    assert ("| rtgym_nb | v1 | none of the candidates | – | – | none of the candidates | – | – |"
+            in text.splitlines())
