@@ -190,7 +190,7 @@ def markdown(report: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a smoke test (about a minute)")
+    parser.add_argument("--quick", action="store_true", help="a smoke test (about 30 s)")
     parser.add_argument("--out", type=Path, default=None,
                         help="output folder (default benchmarks/results; "
                              "benchmarks/results/quick.tmp with --quick)")
@@ -236,8 +236,8 @@ def main(argv: list[str] | None = None) -> int:
         "one_cpu": one_cpu(),
         "python": timing.platform.python_version(),
         "commit": timing._commit(),
-        "command": "python benchmarks/one_core.py " + " ".join(
-            sys.argv[1:] if argv is None else argv),
+        "command": " ".join(["python benchmarks/one_core.py",
+                             *(sys.argv[1:] if argv is None else argv)]),
         "load_before": load_before,
         "load_after": timing._load(),
     }

@@ -25,6 +25,7 @@ Example::
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -405,6 +406,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="elasticity in time-steps (default 1)")
     parser.add_argument("--plot", metavar="OUT.png",
                         help="also save histograms of the periods (needs matplotlib)")
+    parser.add_argument("--cpu", type=int, metavar="N",
+                        help="run on CPU N only, the environments' threads included (Linux; "
+                        "on a virtual machine this can speed the ts variant's thread "
+                        "hand-offs up several-fold)")
     args = parser.parse_args(argv)
     if not args.time_step > 0:
         parser.error(f"--time-step must be > 0, got {args.time_step}")
@@ -413,12 +418,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.timeout_factor > 0:
         parser.error(f"--timeout-factor must be > 0, got {args.timeout_factor}")
 
+    restore = None
+    if args.cpu is not None:
+        if not hasattr(os, "sched_setaffinity"):
+            parser.error("--cpu needs os.sched_setaffinity (Linux)")
+        allowed = os.sched_getaffinity(0)
+        if args.cpu not in allowed:
+            parser.error(f"--cpu {args.cpu}: this process may only run on CPUs "
+                         f"{sorted(allowed)}")
+        restore = allowed
+
     envs = ("v1", "ts") if args.env == "both" else (args.env,)
     print(f"rtgym_nb bench: {args.steps} time-steps of {args.time_step * 1e3:g} ms per env, "
-          f"caller: {args.caller}; {sys.platform}, Python {sys.version.split()[0]}")
+          f"caller: {args.caller}; {sys.platform}, Python {sys.version.split()[0]}"
+          + ("" if args.cpu is None else f"; on CPU {args.cpu} only"))
     results = []
-    for env in envs:
-        results.append(run(env, args.time_step, args.steps, args.caller, args.timeout_factor))
+    try:
+        if restore is not None:  # threads started from here on (the envs') inherit it
+            os.sched_setaffinity(0, {args.cpu})
+        for env in envs:
+            results.append(run(env, args.time_step, args.steps, args.caller,
+                               args.timeout_factor))
+    finally:
+        if restore is not None:
+            os.sched_setaffinity(0, restore)
     print(format_table(results))
     if args.plot:
         panel = {

@@ -8,6 +8,7 @@ precision (other processes may be running).
 from __future__ import annotations
 
 import math
+import os
 
 import pytest
 
@@ -111,6 +112,35 @@ def test_run_measures_every_step(env, caller):
     # the next control follows its capture at once, unless the caller itself is late (a busy
     # caller preempted by other processes): a bound that only catches gross errors
     assert result["latency"]["p50"] < 20_000
+
+
+@pytest.mark.wallclock
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="sets the CPUs it runs on")
+def test_cli_runs_the_envs_on_the_cpu_it_is_given_then_lets_go(monkeypatch, capsys):
+    before = os.sched_getaffinity(0)
+    cpu = max(before)
+    seen = []
+
+    def run(*args, **kwargs):
+        result = real_run(*args, **kwargs)
+        seen.append(os.sched_getaffinity(0))
+        return result
+
+    real_run = bench.run
+    monkeypatch.setattr(bench, "run", run)
+    assert bench.main(["--time-step", "0.002", "--steps", "10", "--env", "ts",
+                       "--cpu", str(cpu)]) == 0
+    assert seen == [{cpu}]
+    assert os.sched_getaffinity(0) == before
+    assert f"on CPU {cpu} only" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="sets the CPUs it runs on")
+def test_cli_names_a_cpu_it_may_not_use(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        bench.main(["--cpu", "4096"])
+    assert exit_info.value.code == 2
+    assert "--cpu 4096" in capsys.readouterr().err
 
 
 def test_cli_rejects_bad_arguments(capsys):
