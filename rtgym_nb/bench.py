@@ -15,7 +15,9 @@ Every figure comes from timestamps taken inside the interface (``time.perf_count
 of each call), not from the environment's own trace, so the same numbers can be computed for any
 implementation; ``benchmarks/timing.py`` uses the functions here to compare rtgym_nb with rtgym
 0.16. With ``--plot out.png`` it also saves histograms of both periods (needs matplotlib, which
-is imported only then).
+is imported only then). With ``--cpu N`` the run, the environments' threads included, stays on
+CPU N: the persistent-thread variant hands every step over between two threads, which on a
+virtual machine costs far less when both share a core (``benchmarks/one_core.py``).
 
 Example::
 
