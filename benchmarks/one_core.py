@@ -56,7 +56,7 @@ def one_cpu() -> int:
     return max(os.sched_getaffinity(0))
 
 
-def handoff(round_trips: int, work: float, cpus: set[int] | None) -> dict[str, float]:
+def handoff(round_trips: int, work: float, cpus: set[int] | None) -> dict[str, Any]:
     """Two threads passing a turn ``round_trips`` times; on ``cpus`` only, if given.
 
     The calling thread's affinity is set before the partner thread starts (which inherits
@@ -111,7 +111,7 @@ def handoff(round_trips: int, work: float, cpus: set[int] | None) -> dict[str, f
 def handoff_table(round_trips: int, work: float, repeats: int) -> dict[str, Any]:
     """:func:`handoff` free and on one CPU, alternated ``repeats`` times; medians of repeats."""
     settings = {"free": None, "one CPU": {one_cpu()}}
-    runs: dict[str, list[dict[str, float]]] = {name: [] for name in settings}
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in settings}
     for _ in range(repeats):
         for name, cpus in settings.items():
             runs[name].append(handoff(round_trips, work, cpus))
