@@ -47,6 +47,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import timing  # this folder's timing.py: the same highest-rate search
 
+from rtgym_nb.bench import on_cpus
+
 perf_counter = time.perf_counter
 
 
@@ -59,13 +61,10 @@ def one_cpu() -> int:
 def handoff(round_trips: int, work: float, cpus: set[int] | None) -> dict[str, Any]:
     """Two threads passing a turn ``round_trips`` times; on ``cpus`` only, if given.
 
-    The calling thread's affinity is set before the partner thread starts (which inherits
-    it) and restored afterwards.
+    The partner thread starts inside :func:`~rtgym_nb.bench.on_cpus`, so it inherits the
+    calling thread's CPUs, which are restored afterwards.
     """
-    restore = os.sched_getaffinity(0) if cpus else None
-    if cpus:
-        os.sched_setaffinity(0, cpus)
-    try:
+    with on_cpus(cpus):
         go, back = threading.Lock(), threading.Lock()
         go.acquire()
         back.acquire()
@@ -98,9 +97,6 @@ def handoff(round_trips: int, work: float, cpus: set[int] | None) -> dict[str, A
             latencies.append(perf_counter() - released[0])
         cpu = time.process_time() - cpu_start
         thread.join()
-    finally:
-        if restore:
-            os.sched_setaffinity(0, restore)
     p = statistics.quantiles([x * 1e6 for x in latencies], n=100)
     return {"p50": p[49], "p90": p[89], "p99": p[98],
             "cpu_per_round_trip_us": cpu / round_trips * 1e6,
@@ -118,10 +114,6 @@ def handoff_table(round_trips: int, work: float, repeats: int) -> dict[str, Any]
     return {name: {key: statistics.median(run[key] for run in found)
                    for key in found[0] if key != "partner_cpus"}
             for name, found in runs.items()}
-
-
-def _best(search: dict[str, Any] | None, key: str) -> dict[str, Any] | None:
-    return None if search is None else search["best"].get(key)
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -164,19 +156,19 @@ def markdown(report: dict[str, Any]) -> str:
             package, env = key.split()
             cells = []
             for name in ("free", "one CPU"):
-                best = _best(searches[name], key)
+                best = searches[name]["best"].get(key)
                 if best is None:
                     cells += ["none of the candidates", "–", "–"]
                 else:
                     cells += [f"{best['time_step_ms']:g} ms", f"{best['steps_per_s']:,.0f}",
                               f"{best['timeouts']}/{best['steps']}"]
             lines.append(f"| {package} | {env} | " + " | ".join(cells) + " |")
-        lines += ["", "Ratios of the highest rates, rtgym_nb / rtgym 0.16's persistent-thread "
-                  "variant, each in its own setting:", ""]
+        lines += ["", "Ratios of the highest rates (measured steps/s), rtgym_nb / rtgym 0.16's "
+                  "persistent-thread variant, each in its own setting:", ""]
         for name in ("free", "one CPU"):
-            theirs = _best(searches[name], "rtgym ts")
+            theirs = searches[name]["best"].get("rtgym ts")
             for env in timing.ENVS:
-                ours = _best(searches[name], f"rtgym_nb {env}")
+                ours = searches[name]["best"].get(f"rtgym_nb {env}")
                 ratio = (ours["steps_per_s"] / theirs["steps_per_s"]
                          if ours and theirs else None)
                 lines.append(f"- {name}, rtgym_nb {env}: "

@@ -27,10 +27,11 @@ Example::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,7 @@ __all__ = [
     "METRICS",
     "format_table",
     "main",
+    "on_cpus",
     "period_range",
     "plot_periods",
     "run",
@@ -387,6 +389,24 @@ def plot_periods(
 # -- command line ----------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def on_cpus(cpus: set[int] | None) -> Iterator[None]:
+    """Run the calling thread on ``cpus`` only inside the block (no change if None).
+
+    Threads started inside the block inherit it (an environment's worker, say), so a whole
+    measurement runs there; the calling thread gets its own CPUs back on leaving (Linux).
+    """
+    if cpus is None:
+        yield
+        return
+    restore = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cpus)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, restore)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m rtgym_nb bench``: measure and print this machine's real-time precision."""
     parser = argparse.ArgumentParser(
@@ -420,7 +440,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.timeout_factor > 0:
         parser.error(f"--timeout-factor must be > 0, got {args.timeout_factor}")
 
-    restore = None
     if args.cpu is not None:
         if not hasattr(os, "sched_setaffinity"):
             parser.error("--cpu needs os.sched_setaffinity (Linux)")
@@ -428,22 +447,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.cpu not in allowed:
             parser.error(f"--cpu {args.cpu}: this process may only run on CPUs "
                          f"{sorted(allowed)}")
-        restore = allowed
 
     envs = ("v1", "ts") if args.env == "both" else (args.env,)
     print(f"rtgym_nb bench: {args.steps} time-steps of {args.time_step * 1e3:g} ms per env, "
           f"caller: {args.caller}; {sys.platform}, Python {sys.version.split()[0]}"
           + ("" if args.cpu is None else f"; on CPU {args.cpu} only"))
-    results = []
-    try:
-        if restore is not None:  # threads started from here on (the envs') inherit it
-            os.sched_setaffinity(0, {args.cpu})
-        for env in envs:
-            results.append(run(env, args.time_step, args.steps, args.caller,
-                               args.timeout_factor))
-    finally:
-        if restore is not None:
-            os.sched_setaffinity(0, restore)
+    with on_cpus(None if args.cpu is None else {args.cpu}):
+        results = [run(env, args.time_step, args.steps, args.caller, args.timeout_factor)
+                   for env in envs]
     print(format_table(results))
     if args.plot:
         panel = {
