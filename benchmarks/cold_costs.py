@@ -21,7 +21,7 @@ from array import array
 
 import numpy as np
 
-from rtgym_nb.clock import _lower_timer_slack  # what rtgym_nb's waiting threads do (1 ns slack)
+from rtgym_nb._clock import _lower_timer_slack  # what rtgym_nb's waiting threads do (1 ns slack)
 
 WIDTH = 12
 perf_counter = time.perf_counter

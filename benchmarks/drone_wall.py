@@ -113,8 +113,8 @@ def make_rtgym_drone():
 
 def make_our_drone(seconds: float):
     sys.path.insert(0, str(REPO))
-    from rtgym_nb.clock import WallClock
-    from rtgym_nb.drone import DummyRCDrone
+    from rtgym_nb._clock import WallClock
+    from rtgym_nb.course.drone import DummyRCDrone
 
     ticks = int((seconds + 5) / CONTROL_SLEEP)
     drone = DummyRCDrone(clock=WallClock(), history_length=ticks, command_log_length=ticks)

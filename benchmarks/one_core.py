@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import timing  # this folder's timing.py: the same highest-rate search
 
-from rtgym_nb.bench import on_cpus
+from rtgym_nb.cli.bench import on_cpus
 
 perf_counter = time.perf_counter
 
@@ -61,7 +61,7 @@ def one_cpu() -> int:
 def handoff(round_trips: int, work: float, cpus: set[int] | None) -> dict[str, Any]:
     """Two threads passing a turn ``round_trips`` times; on ``cpus`` only, if given.
 
-    The partner thread starts inside :func:`~rtgym_nb.bench.on_cpus`, so it inherits the
+    The partner thread starts inside :func:`~rtgym_nb.cli.bench.on_cpus`, so it inherits the
     calling thread's CPUs, which are restored afterwards.
     """
     with on_cpus(cpus):

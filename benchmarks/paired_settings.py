@@ -50,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import timing_worker  # the same trivial interface as every timing benchmark
 
 import rtgym_nb
-from rtgym_nb.quantile import RunningQuantile
+from rtgym_nb._quantile import RunningQuantile
 
 
 def switches(env: gymnasium.Env, what: str, quantile: float) -> Callable[[bool], None]:

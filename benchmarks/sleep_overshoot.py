@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rtgym_nb.clock import _lower_timer_slack
+from rtgym_nb._clock import _lower_timer_slack
 
 QUANTILES = (50, 90, 99, 99.9, 100)
 HEADER = "| p50 | p90 | p99 | p99.9 | max |"

@@ -35,7 +35,7 @@ What is measured (from the interface's stamps only, never from a package's own t
     wake-ups and nothing else (``benchmarks/wake_floor.py``).
     Plus: the highest rate (shortest time-step) each package/env id sustains with fewer than
     1 % timeouts while the caller does nothing but call ``step()``; rtgym_nb's throughput on its
-    simulated clock (the tutorial's drone env when ``rtgym_nb.tutorial`` exists, and the
+    simulated clock (the tutorial's drone env when ``rtgym_nb.course.tutorial`` exists, and the
     trivial interface); and a per-step cost profile of rtgym_nb.
 
 Outputs
@@ -199,7 +199,7 @@ def run_raw(pythons: dict[str, str], package: str, env: str, dt: float, steps: i
 def combine(raws: list[dict[str, Any]], package: str, env: str, dt: float,
             caller: str) -> dict[str, Any]:
     """Statistics of one package's runs of a case, pooled; the stamps run by run."""
-    from rtgym_nb.bench import summarize_segments
+    from rtgym_nb.cli.bench import summarize_segments
 
     steps = sum(raw["steps"] for raw in raws)
     warmup = max(5, min(raw["steps"] for raw in raws) // 50)
@@ -463,12 +463,12 @@ def _simulated_worker(seconds: float) -> dict[str, Any]:
     import gymnasium
 
     import rtgym_nb
-    from rtgym_nb.bench import _stamp_interface
+    from rtgym_nb.cli.bench import _stamp_interface
     from rtgym_nb.config import make_config
 
     configs: list[tuple[str, Any]] = []
     try:
-        from rtgym_nb.tutorial import tutorial_config
+        from rtgym_nb.course.tutorial import tutorial_config
     except ImportError:
         tutorial_config = None
     if tutorial_config is not None:
@@ -511,7 +511,7 @@ def _profile_worker(quick: bool) -> dict[str, Any]:
     import gymnasium
     import numpy as np
 
-    from rtgym_nb.bench import _stamp_interface
+    from rtgym_nb.cli.bench import _stamp_interface
     from rtgym_nb.config import make_config
 
     out: dict[str, Any] = {"simulated": {}, "wall": {}}
@@ -599,8 +599,8 @@ def _profile_worker(quick: bool) -> dict[str, Any]:
     # that never spins (WallClock(min_margin=0, max_margin=0): time.sleep to the deadline). As
     # for cpu_repeats, one run says little on this machine: the variants take turns, and the
     # medians of SPIN_REPEATS runs are reported.
-    from rtgym_nb.bench import run as bench_run
-    from rtgym_nb.clock import WallClock
+    from rtgym_nb._clock import WallClock
+    from rtgym_nb.cli.bench import run as bench_run
 
     steps = 50 if quick else 150
     repeats = 1 if quick else SPIN_REPEATS
@@ -929,7 +929,7 @@ def plot(stamps: dict, callers, path: Path) -> str | None:
     """Save the period histograms; return None, or why no plot was made."""
     import numpy as np
 
-    from rtgym_nb.bench import period_range, plot_periods
+    from rtgym_nb.cli.bench import period_range, plot_periods
 
     caller = "sleep" if "sleep" in callers else callers[0]
     panels = []

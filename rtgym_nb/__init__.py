@@ -7,7 +7,7 @@ runner) and ``real-time-gym-ts-v1`` (persistent-thread runner).
 
 from gymnasium.envs.registration import register, registry
 
-from rtgym_nb.clock import SimulatedClock, WallClock, current_clock, use_clock
+from rtgym_nb._clock import SimulatedClock, WallClock, current_clock, use_clock
 from rtgym_nb.config import (
     DEFAULT_CONFIG_DICT,
     ConfigError,
@@ -15,7 +15,7 @@ from rtgym_nb.config import (
     RealTimeConfig,
     make_config,
 )
-from rtgym_nb.drone import DummyRCDrone
+from rtgym_nb.course.drone import DummyRCDrone
 from rtgym_nb.env import RealTimeEnv, RealTimeEnvTS
 from rtgym_nb.errors import (
     EnvClosedError,

@@ -1,33 +1,8 @@
-"""Command line: ``python -m rtgym_nb tutorial ...`` and ``python -m rtgym_nb bench ...``.
+"""``python -m rtgym_nb``: the command line (see :mod:`rtgym_nb.cli`)."""
 
-Each subcommand lives in its own module (:mod:`rtgym_nb.tutorial`, :mod:`rtgym_nb.bench`) as a
-``main(argv)`` function; this file only dispatches, so ``--help`` stays cheap.
-"""
-
-from __future__ import annotations
-
-import importlib
 import sys
 
-_COMMANDS = {
-    "tutorial": ("rtgym_nb.tutorial", "run the tutorial's drone controller headless"),
-    "bench": ("rtgym_nb.bench", "measure this machine's real-time precision"),
-}
-
-
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] in ("-h", "--help") or argv[0] not in _COMMANDS:
-        lines = ["usage: python -m rtgym_nb {tutorial,bench} [options]", ""]
-        lines += [f"  {name:<9} {help_}" for name, (_, help_) in _COMMANDS.items()]
-        print("\n".join(lines))
-        unknown = bool(argv) and argv[0] not in ("-h", "--help")
-        if unknown:
-            print(f"\nunknown command {argv[0]!r}", file=sys.stderr)
-        return 2 if unknown or not argv else 0
-    module = importlib.import_module(_COMMANDS[argv[0]][0])
-    return int(module.main(argv[1:]) or 0)
-
+from rtgym_nb.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

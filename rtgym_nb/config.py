@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from rtgym_nb.clock import Clock, SimulatedClock, WallClock
+from rtgym_nb._clock import Clock, SimulatedClock, WallClock
 from rtgym_nb.interface import RealTimeGymInterface
 
 __all__ = [

@@ -1,7 +1,7 @@
 """The real-time Gymnasium environment, written once for every runner and every clock.
 
 ``real-time-gym-v1`` and ``real-time-gym-ts-v1`` are this class with two different runners
-(:mod:`rtgym_nb.runners`); the time-step itself lives in :mod:`rtgym_nb.pipeline`. This module
+(:mod:`rtgym_nb._runners`); the time-step itself lives in :mod:`rtgym_nb._pipeline`. This module
 holds what the user sees: configuration, spaces, the action buffer, the observation assembly,
 episode bookkeeping and rtgym 0.16's reset/step/wait semantics.
 
@@ -23,7 +23,11 @@ import gymnasium
 import numpy as np
 from gymnasium import spaces
 
-from rtgym_nb.clock import Clock
+from rtgym_nb._clock import Clock
+from rtgym_nb._pipeline import Captured, Pipeline
+from rtgym_nb._runners import Runner, make_runner
+from rtgym_nb._schedule import ElasticSchedule
+from rtgym_nb._timing import PolyakBenchmark, TimingTrace
 from rtgym_nb.config import (
     ConfigError,
     RealTimeConfig,
@@ -34,10 +38,6 @@ from rtgym_nb.config import (
 )
 from rtgym_nb.errors import EnvClosedError, EpisodeNotRunningError, TimeStepTimeoutWarning
 from rtgym_nb.interface import RealTimeGymInterface
-from rtgym_nb.pipeline import Captured, Pipeline
-from rtgym_nb.runners import Runner, make_runner
-from rtgym_nb.schedule import ElasticSchedule
-from rtgym_nb.timing import PolyakBenchmark, TimingTrace
 
 __all__ = ["RealTimeEnv", "RealTimeEnvTS"]
 
@@ -60,7 +60,7 @@ class RealTimeEnv(gymnasium.Env):
         interface: The interface instance.
         clock: The clock everything runs on; with ``"clock": "simulated"``, call
             ``env.unwrapped.clock.sleep(d)`` to spend modelled inference time.
-        trace: Timestamps of recent time-steps (:class:`~rtgym_nb.timing.TimingTrace`).
+        trace: Timestamps of recent time-steps (:class:`~rtgym_nb._timing.TimingTrace`).
         act_buf: The action buffer (most recent action last).
         default_action: The action ``reset()`` sends (see :meth:`set_default_action`).
         current_step: Time-steps since the last ``reset()``.

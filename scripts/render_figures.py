@@ -6,7 +6,8 @@
 
 Each entry of :data:`FIGURES` maps a notebook's file name (without ``.ipynb``) to a function that
 builds its main figure with the package's helpers, the way the notebook does, and returns it:
-an :class:`rtgym_nb.viz.arena.LiveFigure` or a plain :class:`matplotlib.figure.Figure`. To add a
+an :class:`rtgym_nb.course.viz.arena.LiveFigure` or a plain :class:`matplotlib.figure.Figure`.
+To add a
 notebook, write such a function and add a line to the dict.
 
 Figures drawn from the simulated clock come out identical on every run; those drawn from the wall
@@ -34,7 +35,7 @@ OUT = REPO / "docs" / "figures"
 def figure_01() -> Any:
     """The drone 20 ms after being told to turn: true and observed positions, messages in flight."""
     from rtgym_nb import DummyRCDrone, SimulatedClock
-    from rtgym_nb.viz.arena import ArenaPlot, drone_summary
+    from rtgym_nb.course.viz.arena import ArenaPlot, drone_summary
 
     clock = SimulatedClock()
     drone = DummyRCDrone(seed=0, clock=clock)
@@ -49,8 +50,8 @@ def figure_01() -> Any:
 
 def figure_02() -> Any:
     """One seeded episode of the finished interface: the true path towards the target."""
-    from rtgym_nb.experiments import fly
-    from rtgym_nb.viz.arena import ArenaPlot
+    from rtgym_nb.course.lessons.delayed_mdps import fly
+    from rtgym_nb.course.viz.arena import ArenaPlot
 
     flight = fly("proportional", seed=0)
     arena = ArenaPlot(title="the tutorial's controller, one episode", trail_length=10_000,
@@ -64,7 +65,7 @@ def figure_03() -> Any:
     """The dashboard's arena and reward curve after three seeded episodes (simulated clock)."""
     import matplotlib.pyplot as plt
 
-    from rtgym_nb.viz.panel import ControlPanel
+    from rtgym_nb.course.viz.panel import ControlPanel
 
     panel = ControlPanel(seed=0)
     try:
@@ -95,8 +96,8 @@ def _rgb(figure: Any) -> Any:
 
 def figure_04() -> Any:
     """The elastic clock at a mean inference time of one time-step: late steps, timeouts."""
-    from rtgym_nb.experiments import elastic_run
-    from rtgym_nb.viz.timing_plots import ElasticityPlot
+    from rtgym_nb.course.lessons.timing import elastic_run
+    from rtgym_nb.course.viz.timing_plots import ElasticityPlot
 
     plot = ElasticityPlot(0.05, 1.0, steps=80, interactive=False)
     plot.update(elastic_run(0.05), label="inference ≈ 50 ms ± 50%, elasticity 1: ")
@@ -105,8 +106,8 @@ def figure_04() -> Any:
 
 def figure_05() -> Any:
     """Reset transitions with ``wait_on_done`` and a ``wait()`` that brakes (action -1)."""
-    from rtgym_nb.experiments import transition_run
-    from rtgym_nb.viz.transitions import TransitionTimeline
+    from rtgym_nb.course.lessons.transitions import transition_run
+    from rtgym_nb.course.viz.transitions import TransitionTimeline
 
     return TransitionTimeline(transition_run(wait_on_done=True, wait_action=-1),
                               interactive=False)
@@ -114,8 +115,8 @@ def figure_05() -> Any:
 
 def figure_06() -> Any:
     """Success rate and time to target over communication delay x action-buffer length."""
-    from rtgym_nb.experiments import sweep
-    from rtgym_nb.viz.delays import SweepFigure
+    from rtgym_nb.course.lessons.delayed_mdps import sweep
+    from rtgym_nb.course.viz.delays import SweepFigure
 
     return SweepFigure(sweep(episodes=40, seed=0), interactive=False)
 

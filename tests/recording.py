@@ -22,7 +22,7 @@ import numpy as np
 from gymnasium import spaces
 
 from rtgym_nb import RealTimeGymInterface, make_config
-from rtgym_nb.clock import current_clock
+from rtgym_nb._clock import current_clock
 
 ENV_IDS = ("real-time-gym-v1", "real-time-gym-ts-v1")
 

@@ -13,7 +13,7 @@ import os
 import pytest
 
 from rtgym_nb import __main__ as cli
-from rtgym_nb import bench
+from rtgym_nb.cli import bench
 
 DT = 0.01
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from rtgym_nb.clock import Clock, SimulatedClock, WallClock, current_clock, use_clock
+from rtgym_nb._clock import Clock, SimulatedClock, WallClock, current_clock, use_clock
 
 # -- SimulatedClock ------------------------------------------------------------------------
 

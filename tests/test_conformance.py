@@ -19,7 +19,7 @@ from faulty import ENV_IDS, config, rtgym_threads
 from gymnasium.utils.env_checker import check_env
 from gymnasium.wrappers import FlattenObservation, RecordEpisodeStatistics
 
-from rtgym_nb.tutorial import proportional_controller, tutorial_config
+from rtgym_nb.course.tutorial import proportional_controller, tutorial_config
 
 ADVISORY = {
     # The tutorial's actions are velocities in [-2, 2] (rtgym's README), the test interface's

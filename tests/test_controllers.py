@@ -1,17 +1,17 @@
-"""Tests of rtgym_nb.controllers: the timing model, the prediction and the control law."""
+"""Tests of rtgym_nb.course.controllers: the timing model, the prediction and the control law."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from rtgym_nb.controllers import (
+from rtgym_nb.course.controllers import (
     PredictiveController,
     action_weights,
     clip_speed,
     split_observation,
 )
-from rtgym_nb.tutorial import proportional_controller
+from rtgym_nb.course.tutorial import proportional_controller
 
 
 def obs_with(position, target, buffer=()):

@@ -15,8 +15,8 @@ import time
 import numpy as np
 import pytest
 
-from rtgym_nb.clock import SimulatedClock, use_clock
-from rtgym_nb.drone import CommandRecord, DummyRCDrone
+from rtgym_nb._clock import SimulatedClock, use_clock
+from rtgym_nb.course.drone import CommandRecord, DummyRCDrone
 
 ABS = 1e-12
 

@@ -25,7 +25,7 @@ from rtgym_nb import (
     TimeStepTimeoutWarning,
     WallClock,
 )
-from rtgym_nb.timing import BENCHMARK_KEYS
+from rtgym_nb._timing import BENCHMARK_KEYS
 
 NAN = np.nan
 

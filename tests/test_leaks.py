@@ -28,7 +28,7 @@ import pytest
 from faulty import ENV_IDS, config, rtgym_threads
 
 import rtgym_nb
-from rtgym_nb.tutorial import proportional_controller, tutorial_config
+from rtgym_nb.course.tutorial import proportional_controller, tutorial_config
 
 CYCLES = 1_000
 BYTES_PER_CYCLE = 256

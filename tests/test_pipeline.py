@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rtgym_nb.clock import SimulatedClock, WallClock
-from rtgym_nb.pipeline import Pipeline
-from rtgym_nb.schedule import ElasticSchedule
-from rtgym_nb.timing import TimingTrace
+from rtgym_nb._clock import SimulatedClock, WallClock
+from rtgym_nb._pipeline import Pipeline
+from rtgym_nb._schedule import ElasticSchedule
+from rtgym_nb._timing import TimingTrace
 
 DT = 1 / 64
 

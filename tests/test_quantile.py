@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rtgym_nb.quantile import RunningQuantile
+from rtgym_nb._quantile import RunningQuantile
 
 US = 1e-6
 

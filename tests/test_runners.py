@@ -29,8 +29,8 @@ from recording import (
 )
 
 from rtgym_nb import EnvClosedError, EpisodeNotRunningError, InterfaceHangError, WallClock
-from rtgym_nb.clock import SimulatedClock, current_clock
-from rtgym_nb.runners import PersistentThreadRunner, Runner, ThreadPerStepRunner, make_runner
+from rtgym_nb._clock import SimulatedClock, current_clock
+from rtgym_nb._runners import PersistentThreadRunner, Runner, ThreadPerStepRunner, make_runner
 
 TS, V1 = "real-time-gym-ts-v1", "real-time-gym-v1"
 WALL_DT = 0.02
@@ -401,7 +401,7 @@ def test_a_dying_worker_is_reported_to_the_caller_not_a_hang(make_env):
     env.close()
     assert env.unwrapped.threads() == []
 class PlainWallClock:
-    """The bare :class:`~rtgym_nb.clock.Clock` protocol on real time: no ``wait_until``, no
+    """The bare :class:`~rtgym_nb._clock.Clock` protocol on real time: no ``wait_until``, no
     ``margin`` (a user's own clock); the ts worker falls back to plain timed waits with it."""
 
     simulated = False

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rtgym_nb.schedule import ElasticSchedule
+from rtgym_nb._schedule import ElasticSchedule
 
 D = 0.0625  # time-step
 OBS = 0.03125  # capture offset

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from rtgym_nb.timing import BENCHMARK_KEYS, FIELDS, PolyakBenchmark, TimingTrace
+from rtgym_nb._timing import BENCHMARK_KEYS, FIELDS, PolyakBenchmark, TimingTrace
 
 # -- TimingTrace ---------------------------------------------------------------------------
 

@@ -11,9 +11,9 @@ import gymnasium
 import numpy as np
 import pytest
 
-from rtgym_nb.tutorial import (
+from rtgym_nb.cli.tutorial import main
+from rtgym_nb.course.tutorial import (
     DroneInterface,
-    main,
     proportional_controller,
     run_episode,
     tutorial_config,

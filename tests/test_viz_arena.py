@@ -1,4 +1,4 @@
-"""Tests of the live figures (rtgym_nb.viz.arena): they must render with Agg in plain Python."""
+"""Tests of the live figures (rtgym_nb.course.viz.arena): they render with Agg in plain Python."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import base64
 import numpy as np
 import pytest
 
-from rtgym_nb.clock import SimulatedClock
-from rtgym_nb.drone import DummyRCDrone
-from rtgym_nb.viz.arena import (
+from rtgym_nb._clock import SimulatedClock
+from rtgym_nb.course.drone import DummyRCDrone
+from rtgym_nb.course.viz.arena import (
     AgeHistogram,
     ArenaPlot,
     RewardCurve,

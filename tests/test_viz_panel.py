@@ -1,4 +1,4 @@
-"""Tests of the dashboard's control panel (rtgym_nb.viz.panel), in plain Python (no frontend)."""
+"""Tests of the dashboard's control panel (rtgym_nb.course.viz.panel), in plain Python."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import rtgym_nb
-from rtgym_nb.tutorial import proportional_controller, run_episode, tutorial_config
-from rtgym_nb.viz.panel import (
+from rtgym_nb.course.tutorial import proportional_controller, run_episode, tutorial_config
+from rtgym_nb.course.viz.panel import (
     SETTINGS,
     ControlPanel,
     DronePad,

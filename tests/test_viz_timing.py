@@ -1,4 +1,4 @@
-"""Tests of the timing and transition figures (rtgym_nb.viz.timing_plots, .transitions).
+"""Tests of the timing and transition figures (rtgym_nb.course.viz.timing_plots, .transitions).
 
 Plain Python with the Agg backend: figures are built with ``interactive=False`` and rendered
 to PNG; the numbers behind them are checked against traces made on the simulated clock.
@@ -15,8 +15,8 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
-from rtgym_nb import experiments as ex
-from rtgym_nb.viz.timing_plots import (
+from rtgym_nb.course.lessons import delayed_mdps, timing, transitions
+from rtgym_nb.course.viz.timing_plots import (
     ElasticExplorer,
     ElasticityPlot,
     PeriodHistograms,
@@ -24,7 +24,7 @@ from rtgym_nb.viz.timing_plots import (
     elasticity,
     periods,
 )
-from rtgym_nb.viz.transitions import TransitionTimeline, action_label
+from rtgym_nb.course.viz.transitions import TransitionTimeline, action_label
 
 PNG = b"\x89PNG"
 
@@ -57,7 +57,7 @@ def test_periods_skip_an_open_time_step():
 
 
 def test_elasticity_numbers_match_the_schedule():
-    arrays = ex.elastic_run(0.08, steps=30)
+    arrays = timing.elastic_run(0.08, steps=30)
     numbers = elasticity(arrays)
     assert np.isnan(numbers["duration"][0]) and np.isnan(numbers["lateness"][0])
     assert (numbers["timed_out"] == arrays["timed_out"]).all()
@@ -141,7 +141,7 @@ def test_period_histograms_leave_their_final_picture_in_the_notebook(monkeypatch
 
 
 def test_elasticity_plot_marks_timeouts():
-    arrays = ex.elastic_run(0.07, steps=40)
+    arrays = timing.elastic_run(0.07, steps=40)
     plot = ElasticityPlot(0.05, 1.0, steps=40, interactive=False)
     plot.update(arrays, label="test: ")
     timeouts = int(arrays["timeouts"])
@@ -166,7 +166,7 @@ def test_elastic_explorer_reruns_on_slider_changes():
 
 
 def test_timeline_draws_the_last_complete_steps():
-    arrays = ex.elastic_run(0.03, steps=10)
+    arrays = timing.elastic_run(0.03, steps=10)
     plot = TimelinePlot(arrays, count=4, interactive=False)
     labels = [t.get_text() for t in plot.axes.get_yticklabels()]
     assert labels == ["capture", "send_control", "inside step()", "inference"]
@@ -181,7 +181,7 @@ def test_transition_timeline_labels_actions():
     assert action_label(3.0) == "a3"
     assert action_label(0.0) == "a0"
     assert action_label(-1.0) == "-1"
-    run = ex.transition_run(reset_act_buf=False, last_act_on_reset=True)
+    run = transitions.transition_run(reset_act_buf=False, last_act_on_reset=True)
     plot = TransitionTimeline(run, interactive=False)
     texts = [t.get_text() for t in plot.axes.texts]
     assert "reset() → buf [a2, a3]" in texts
@@ -190,9 +190,9 @@ def test_transition_timeline_labels_actions():
 
 
 def test_delay_figures_render():
-    from rtgym_nb.viz.delays import FlightComparison, PredictabilityPlot, SweepFigure
+    from rtgym_nb.course.viz.delays import FlightComparison, PredictabilityPlot, SweepFigure
 
-    flights = {name: ex.fly(name, seed=0) for name in ("proportional", "predictive")}
+    flights = {name: delayed_mdps.fly(name, seed=0) for name in ("proportional", "predictive")}
     assert flights["predictive"]["result"]["outcome"] == "reached"
     assert flights["predictive"]["distance"][-1] < 0.01 < flights["proportional"]["distance"][-1]
     figure = FlightComparison(flights, interactive=False)
@@ -200,12 +200,13 @@ def test_delay_figures_render():
     assert labels[1].startswith("predictive: reached after")
     assert figure.png().startswith(PNG)
 
-    result = ex.predictability(episodes=3)
+    result = delayed_mdps.predictability(episodes=3)
     plot = PredictabilityPlot(result, interactive=False)
     assert len(plot.axes[0].patches) == len(result["r2"])
     assert plot.png().startswith(PNG)
 
-    sweep = ex.sweep(delays=[(0.0, 0.01), (0.02, 0.05)], buffer_lengths=[0, 2], episodes=3)
+    sweep = delayed_mdps.sweep(delays=[(0.0, 0.01), (0.02, 0.05)], buffer_lengths=[0, 2],
+                               episodes=3)
     heatmaps = SweepFigure(sweep, interactive=False)
     assert [t.get_text() for t in heatmaps.axes[0].get_xticklabels()] == ["P", "buf 0", "buf 2"]
     assert heatmaps.png().startswith(PNG)

@@ -1,6 +1,6 @@
 """Figures of an environment's timing, drawn from its recorded trace (notebook 04).
 
-Every figure reads the arrays of :meth:`rtgym_nb.timing.TimingTrace.arrays` (one entry per
+Every figure reads the arrays of :meth:`rtgym_nb._timing.TimingTrace.arrays` (one entry per
 time-step, every event's timestamp), so what you see is what happened, not a model of it:
 
 * :class:`PeriodHistograms`: distributions of the *control* period (between two
@@ -13,7 +13,8 @@ time-step, every event's timestamp), so what you see is what happened, not a mod
   waiting inside ``step()``, ``send_control``, capture): the measured counterpart of the
   diagram that explains rtgym's framework.
 
-All are :class:`~rtgym_nb.viz.arena.LiveFigure` objects (through :class:`Figure`): interactive
+All are :class:`~rtgym_nb.course.viz.arena.LiveFigure` objects (through :class:`Figure`):
+interactive
 under ``%matplotlib widget`` (ipympl), a PNG everywhere else (``inline``, plain Python, exported
 notebooks).
 """
@@ -27,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from rtgym_nb.viz.arena import LiveFigure
+from rtgym_nb.course.viz.arena import LiveFigure
 
 __all__ = [
     "ElasticExplorer",
@@ -46,7 +47,7 @@ TIMEOUT_COLOR = "tab:red"
 
 
 class Figure(LiveFigure):
-    """A :class:`~rtgym_nb.viz.arena.LiveFigure` whose every artist may change on update.
+    """A :class:`~rtgym_nb.course.viz.arena.LiveFigure` whose every artist may change on update.
 
     Laid out with matplotlib's constrained layout; :meth:`changed` asks for a full render at
     the next redraw (the figures here change bars, limits and titles, not just a few moving
@@ -65,7 +66,7 @@ class Figure(LiveFigure):
             invalidate()
 
     def redraw(self) -> None:
-        """Push the picture to where it is shown (see :class:`~rtgym_nb.viz.arena.LiveFigure`).
+        """Push the picture to where it is shown (see :class:`~.arena.LiveFigure`).
 
         An ipympl canvas that no browser has shown yet is left alone: a picture pushed before
         the browser's first handshake leaves ipympl's initial image broken (a blank figure),
@@ -144,7 +145,7 @@ class PeriodHistograms(Figure):
             canvas must first complete a handshake with the browser, which a busy kernel only
             answers when the cell ends: displayed just before a blocking cell (as under "Run
             All"), it would stay blank until the run is over.
-        figsize, dpi: As for :class:`~rtgym_nb.viz.arena.LiveFigure`.
+        figsize, dpi: As for :class:`~rtgym_nb.course.viz.arena.LiveFigure`.
     """
 
     def __init__(self, time_step: float, *, span: float | None = None, bins: int = 41,
@@ -192,7 +193,7 @@ class PeriodHistograms(Figure):
     def follow(self, run: Any, every: float = 0.25) -> dict[str, np.ndarray]:
         """Redraw from ``run.arrays()`` every ``every`` seconds while ``run.running``.
 
-        ``run`` is a started :class:`~rtgym_nb.experiments.BackgroundRun` (anything with
+        ``run`` is a started :class:`~rtgym_nb.course.lessons.timing.BackgroundRun` (anything with
         ``running`` and ``arrays()``). Returns the final periods. At the end the notebook's
         stored picture of the figure is replaced by the final one (:meth:`refresh_display`).
         """
@@ -222,7 +223,7 @@ class ElasticityPlot(Figure):
         time_step: Nominal time-step (s).
         timeout_factor: Elasticity, in time-steps.
         steps: Number of time-steps shown (x range).
-        figsize, dpi, interactive: As for :class:`~rtgym_nb.viz.arena.LiveFigure`.
+        figsize, dpi, interactive: As for :class:`~rtgym_nb.course.viz.arena.LiveFigure`.
     """
 
     def __init__(self, time_step: float = 0.05, timeout_factor: float = 1.0, *,
@@ -289,7 +290,8 @@ class ElasticExplorer:
     """Sliders for inference time and elasticity, over an :class:`ElasticityPlot`.
 
     Each change reruns ``run(inference_time, timeout_factor)`` (by default
-    :func:`rtgym_nb.experiments.elastic_run`, on the simulated clock: a few milliseconds) and
+    :func:`rtgym_nb.course.lessons.timing.elastic_run`, on the simulated clock: a few
+    milliseconds) and
     redraws. Display :attr:`widget`; drive it from code with :meth:`set`.
 
     Args:
@@ -298,7 +300,7 @@ class ElasticExplorer:
         time_step: Nominal time-step (s).
         steps: Time-steps per run.
         run: ``arrays = run(inference_time, timeout_factor)``; None for ``elastic_run``.
-        interactive: As for :class:`~rtgym_nb.viz.arena.LiveFigure`.
+        interactive: As for :class:`~rtgym_nb.course.viz.arena.LiveFigure`.
     """
 
     def __init__(self, inference_time: float = 0.03, timeout_factor: float = 1.0, *,
@@ -308,7 +310,7 @@ class ElasticExplorer:
         import ipywidgets as widgets
 
         if run is None:
-            from rtgym_nb.experiments import elastic_run
+            from rtgym_nb.course.lessons.timing import elastic_run
 
             def run(inference: float, factor: float) -> dict[str, np.ndarray]:
                 return elastic_run(inference, steps=steps, time_step=time_step,
@@ -390,7 +392,7 @@ class TimelinePlot(Figure):
             ``count`` complete ones.
         count: Number of time-steps shown.
         title: Axes title.
-        figsize, dpi, interactive: As for :class:`~rtgym_nb.viz.arena.LiveFigure`.
+        figsize, dpi, interactive: As for :class:`~rtgym_nb.course.viz.arena.LiveFigure`.
     """
 
     def __init__(self, arrays: dict[str, np.ndarray], first: int | None = None, count: int = 5,

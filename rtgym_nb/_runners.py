@@ -48,10 +48,10 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from rtgym_nb.clock import Clock, TimerHandle, use_clock
+from rtgym_nb._clock import Clock, TimerHandle, use_clock
+from rtgym_nb._pipeline import Captured, Pipeline
+from rtgym_nb._quantile import RunningQuantile
 from rtgym_nb.errors import InterfaceHangError
-from rtgym_nb.pipeline import Captured, Pipeline
-from rtgym_nb.quantile import RunningQuantile
 
 __all__ = ["RUNNERS", "PersistentThreadRunner", "Runner", "ThreadPerStepRunner", "make_runner"]
 
@@ -428,7 +428,7 @@ class PersistentThreadRunner(Runner):
         stops sleeping its margin before that, and then a few Python calls hand the capture
         over to the waiting ``step()``, slow when their code has gone cold in the caches (long
         time-steps). The capture should begin its precise wait by the capture time: the lead is
-        the 90th percentile (a :class:`~rtgym_nb.quantile.RunningQuantile`) of how long after
+        the 90th percentile (a :class:`~rtgym_nb._quantile.RunningQuantile`) of how long after
         the asked time it began it (:attr:`Pipeline.capture_wait_start`). That covers the
         hand-over, and whatever the clock's margin misses of its own wake-up: after a change
         of load, the margin takes a few wake-ups to catch up, and many more at 50 ms

@@ -243,7 +243,7 @@ class LiveFigure:
         A notebook saves a widget's state only on request, so an exported notebook (or one
         opened without a kernel) shows the PNG taken when the figure was *displayed*: for a
         figure displayed empty and filled by a later cell (:meth:`PeriodHistograms.follow
-        <rtgym_nb.viz.timing_plots.PeriodHistograms.follow>`), an empty plot. Call this once
+        <rtgym_nb.course.viz.timing_plots.PeriodHistograms.follow>`), an empty plot. Call this once
         the updates are over (a live frontend then redraws the widget once). Does nothing
         outside IPython, or before the figure was displayed.
         """
@@ -346,7 +346,7 @@ class ArenaPlot(LiveFigure):
         """Move the artists (nothing is drawn until :meth:`redraw`).
 
         Arguments left as None are left as they are, except ``in_flight``: None clears the
-        messages. ``in_flight`` is a :class:`~rtgym_nb.drone.InFlight` (or any object with
+        messages. ``in_flight`` is a :class:`~rtgym_nb.course.drone.InFlight` (or any object with
         ``commands`` and ``observations`` lists of the drone's in-flight records); the command
         arrows start from the true position.
         """
@@ -386,7 +386,7 @@ class ArenaPlot(LiveFigure):
 
     def update_from_drone(self, drone: Any, target: Sequence[float] | None = None,
                           text: str | None = None) -> None:
-        """Read positions, trail and messages from a :class:`~rtgym_nb.drone.DummyRCDrone`.
+        """Read positions, trail and messages from a :class:`~rtgym_nb.course.drone.DummyRCDrone`.
 
         ``text`` (e.g. :func:`drone_summary`) is written in the corner; None leaves it as is.
         Text is by far the slowest thing to draw, so live displays keep it out of the figure.

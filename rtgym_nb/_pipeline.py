@@ -3,7 +3,7 @@
 Every runner (thread per step, persistent thread, inline) and every clock (wall, simulated)
 drives this same object; none of them re-implements any part of a time-step. It knows nothing
 about threads: a runner decides on which thread each method runs, and how the capture of a
-started time-step gets done in the background (see :mod:`rtgym_nb.runners`).
+started time-step gets done in the background (see :mod:`rtgym_nb._runners`).
 
 A time-step's life: :meth:`Pipeline.start` sends the control and schedules the step;
 :meth:`Pipeline.capture` waits for its capture time and records the observation;
@@ -12,7 +12,7 @@ the episode ended, starts the next time-step: it sends the next control right af
 and does all the bookkeeping afterwards. Work of the caller's that only has to be done by the
 time ``step()`` returns (the environment's copies of the action buffer) is handed in as
 ``meanwhile``, and done while the wait for the capture would otherwise spin, when it fits there.
-Called with nothing to send (:meth:`rtgym_nb.runners.Runner.finish`), it just closes the
+Called with nothing to send (:meth:`rtgym_nb._runners.Runner.finish`), it just closes the
 time-step.
 """
 
@@ -23,11 +23,11 @@ import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from rtgym_nb.clock import Clock
+from rtgym_nb._clock import Clock
+from rtgym_nb._quantile import RunningQuantile
+from rtgym_nb._schedule import ElasticSchedule
+from rtgym_nb._timing import TimingTrace
 from rtgym_nb.interface import RealTimeGymInterface
-from rtgym_nb.quantile import RunningQuantile
-from rtgym_nb.schedule import ElasticSchedule
-from rtgym_nb.timing import TimingTrace
 
 __all__ = ["Captured", "Pipeline"]
 
@@ -214,7 +214,7 @@ class Pipeline:
     def _spare(self, seconds: float) -> None:
         """Do step()'s meanwhile now if it usually takes less than ``seconds``.
 
-        Its duration is learned (a high quantile, :class:`~rtgym_nb.quantile.RunningQuantile`):
+        Its duration is learned (a high quantile, :class:`~rtgym_nb._quantile.RunningQuantile`):
         copying a few small arrays takes tens of microseconds right after a wake-up, and more
         on a busy machine; a capture delayed by work that did not fit would be late.
         """
@@ -273,7 +273,7 @@ class Pipeline:
 
 def _offering_wait(clock: Clock) -> Callable[..., object] | None:
     """``clock.wait_until`` if it can offer a wait's spinning time to other work
-    (:meth:`WallClock.wait_until <rtgym_nb.clock.WallClock.wait_until>`'s ``meanwhile``), else
+    (:meth:`WallClock.wait_until <rtgym_nb._clock.WallClock.wait_until>`'s ``meanwhile``), else
     None: a clock of your own need not have it."""
     wait_until = getattr(clock, "wait_until", None)
     try:

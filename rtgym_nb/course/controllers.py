@@ -1,6 +1,6 @@
 """Controllers for the tutorial's delayed drone, in pure numpy.
 
-The tutorial's :func:`~rtgym_nb.tutorial.proportional_controller` steers towards the target
+The tutorial's :func:`~rtgym_nb.course.tutorial.proportional_controller` steers towards the target
 from the observed position. Under the drone's delays that position is stale, and several
 commands that will still move the drone are on their way: the controller answers an error that
 its own earlier commands are already correcting, overshoots, and oscillates. The observation

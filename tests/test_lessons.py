@@ -1,4 +1,4 @@
-"""Tests of rtgym_nb.experiments: the seeded runs behind notebooks 04-06.
+"""Tests of rtgym_nb.course.lessons: the seeded runs behind notebooks 04-06.
 
 All on the simulated clock except the one marked ``wallclock``.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rtgym_nb import experiments as ex
+from rtgym_nb.course.lessons import delayed_mdps, timing, transitions
 
 DT = 0.05
 
@@ -17,12 +17,12 @@ DT = 0.05
 
 
 def test_elastic_run_absorbs_late_steps_when_inference_fits_on_average():
-    arrays = ex.elastic_run(0.04, jitter=0.2)  # 32-48 ms: never late
+    arrays = timing.elastic_run(0.04, jitter=0.2)  # 32-48 ms: never late
     assert int(arrays["timeouts"]) == 0
     sends = np.diff(arrays["send_start"])
     assert sends == pytest.approx(np.full(len(sends), DT))
 
-    arrays = ex.elastic_run(0.035, jitter=0.5)  # up to 52.5 ms: some steps late, caught up
+    arrays = timing.elastic_run(0.035, jitter=0.5)  # up to 52.5 ms: some steps late, caught up
     assert int(arrays["timeouts"]) == 0
     durations = np.diff(arrays["send_start"])
     assert (durations > DT + 1e-9).any(), "some time-steps should run late"
@@ -31,36 +31,36 @@ def test_elastic_run_absorbs_late_steps_when_inference_fits_on_average():
 
 
 def test_elastic_run_breaks_when_inference_is_too_long():
-    arrays = ex.elastic_run(0.08)
+    arrays = timing.elastic_run(0.08)
     assert int(arrays["timeouts"]) > 10
     assert int(arrays["timeouts"]) == int(arrays["timed_out"].sum())
     lateness = arrays["send_end"][1:] - arrays["nominal_end"][:-1]
     # a time-step times out exactly when it starts one elasticity (1 time-step) late or more
     assert ((lateness >= DT - 1e-12) == arrays["timed_out"][1:]).all()
-    more_elastic = ex.elastic_run(0.08, timeout_factor=3.0)
+    more_elastic = timing.elastic_run(0.08, timeout_factor=3.0)
     assert int(more_elastic["timeouts"]) < int(arrays["timeouts"])
 
 
 def test_elastic_run_is_deterministic_and_validates():
-    a, b = ex.elastic_run(0.05, seed=3), ex.elastic_run(0.05, seed=3)
+    a, b = timing.elastic_run(0.05, seed=3), timing.elastic_run(0.05, seed=3)
     for key in ("send_start", "capture_start", "timed_out", "inference"):
         np.testing.assert_array_equal(a[key], b[key])
     assert len(a["step"]) == 81 and np.isnan(a["inference"][0])
     with pytest.raises(ValueError, match="inference_time"):
-        ex.elastic_run(-0.01)
+        timing.elastic_run(-0.01)
     with pytest.raises(ValueError, match="jitter"):
-        ex.elastic_run(0.01, jitter=2.0)
+        timing.elastic_run(0.01, jitter=2.0)
 
 
 # ----------------------------------------------------------------------------- reset transitions
 
 
-def sent_at_second_reset(run: ex.TransitionRun) -> list[float]:
+def sent_at_second_reset(run: transitions.TransitionRun) -> list[float]:
     return run.sent_during(run.resets()[1])
 
 
 def test_transition_defaults_send_the_default_action_and_refill_the_buffer():
-    run = ex.transition_run()
+    run = transitions.transition_run()
     first, second = run.resets()
     assert first.buffer == (0.0, 0.0)
     assert sent_at_second_reset(run) == [0.0]
@@ -74,25 +74,25 @@ def test_transition_defaults_send_the_default_action_and_refill_the_buffer():
 
 
 def test_transition_keep_buffer_replaces_only_the_unsent_last_action():
-    run = ex.transition_run(reset_act_buf=False)
+    run = transitions.transition_run(reset_act_buf=False)
     assert sent_at_second_reset(run) == [0.0]
     assert run.resets()[1].buffer == (2.0, 0.0)
 
 
 def test_transition_last_act_on_reset_sends_the_episodes_last_action():
-    run = ex.transition_run(reset_act_buf=False, last_act_on_reset=True)
+    run = transitions.transition_run(reset_act_buf=False, last_act_on_reset=True)
     assert sent_at_second_reset(run) == [3.0]
     assert run.resets()[1].buffer == run.steps(episode=0)[-1].buffer == (2.0, 3.0)
 
 
 def test_transition_set_default_action_matches_last_act_on_reset():
-    run = ex.transition_run(reset_act_buf=False, set_default_on_done=True)
+    run = transitions.transition_run(reset_act_buf=False, set_default_on_done=True)
     assert sent_at_second_reset(run) == [3.0]
     assert run.resets()[1].buffer == (2.0, 3.0)
 
 
 def test_transition_wait_on_done_pauses_without_timeout():
-    run = ex.transition_run(wait_on_done=True, wait_action=-1.0)
+    run = transitions.transition_run(wait_on_done=True, wait_action=-1.0)
     assert run.timeouts == 0
     kinds = [e.kind for e in run.events if e.kind != "capture"]
     # the episode's last step triggers wait(), which lands the device (-1) until reset()
@@ -105,7 +105,7 @@ def test_transition_wait_on_done_pauses_without_timeout():
 
 
 def test_recording_interface_reset_action():
-    run = ex.transition_run(reset_action=7.0)
+    run = transitions.transition_run(reset_action=7.0)
     reset = run.resets()[1]
     device = [e for e in run.events if e.kind == "device"]
     assert [e.value for e in device] == [7.0, 7.0]
@@ -116,8 +116,8 @@ def test_recording_interface_reset_action():
 
 
 def test_predictive_controller_beats_the_proportional_one_at_default_delays():
-    proportional = ex.evaluate("proportional", episodes=10)
-    predictive = ex.evaluate("predictive", episodes=10)
+    proportional = delayed_mdps.evaluate("proportional", episodes=10)
+    predictive = delayed_mdps.evaluate("predictive", episodes=10)
     assert predictive.success_rate >= 0.9
     assert proportional.success_rate <= 0.3
     assert predictive.success_rate - proportional.success_rate >= 0.6
@@ -125,16 +125,16 @@ def test_predictive_controller_beats_the_proportional_one_at_default_delays():
 
 
 def test_evaluate_accepts_a_callable_and_rejects_unknown_names():
-    stats = ex.evaluate(lambda obs: np.zeros(2, dtype=np.float32), episodes=2)
+    stats = delayed_mdps.evaluate(lambda obs: np.zeros(2, dtype=np.float32), episodes=2)
     assert not stats.reached.any() and np.isnan(stats.time_to_target)
     assert stats.steps.tolist() == [100, 100]
     with pytest.raises(ValueError, match="unknown controller"):
-        ex.evaluate("bang-bang", episodes=1)
+        delayed_mdps.evaluate("bang-bang", episodes=1)
 
 
 def test_sweep_is_deterministic_and_shaped():
     kwargs = {"delays": [(0.0, 0.01), (0.04, 0.08)], "buffer_lengths": [0, 3], "episodes": 4}
-    a, b = ex.sweep(**kwargs), ex.sweep(**kwargs)
+    a, b = delayed_mdps.sweep(**kwargs), delayed_mdps.sweep(**kwargs)
     for name in ("proportional", "predictive"):
         assert a.success[name].shape == (2, 2)
         np.testing.assert_array_equal(a.success[name], b.success[name])
@@ -149,7 +149,7 @@ def test_sweep_is_deterministic_and_shaped():
 
 
 def test_predictability_grows_with_the_buffer_until_it_covers_the_delay():
-    result = ex.predictability(episodes=6)
+    result = delayed_mdps.predictability(episodes=6)
     r2 = result["r2"]
     assert r2[0] == pytest.approx(0.0, abs=1e-12)  # nothing explained without actions
     assert r2[1] < 0.05  # the newest action has not reached the drone yet
@@ -164,7 +164,7 @@ def test_predictability_grows_with_the_buffer_until_it_covers_the_delay():
 
 @pytest.mark.wallclock
 def test_background_run_steps_in_real_time_and_reports_errors():
-    with ex.BackgroundRun(0.3, time_step=0.02) as run:
+    with timing.BackgroundRun(0.3, time_step=0.02) as run:
         assert run.running
         run.join(5.0)
         arrays = run.arrays()
@@ -177,7 +177,7 @@ def test_background_run_steps_in_real_time_and_reports_errors():
     def broken(obs):
         raise RuntimeError("policy failed")
 
-    run = ex.BackgroundRun(0.3, time_step=0.02, policy=broken).start()
+    run = timing.BackgroundRun(0.3, time_step=0.02, policy=broken).start()
     with pytest.raises(RuntimeError, match="policy failed"):
         run.join(5.0)
     run.close()

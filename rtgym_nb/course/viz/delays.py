@@ -6,7 +6,8 @@
   explain (R^2), and what a least-squares fit learns about each buffered action.
 * :class:`SweepFigure`: success rate and time to target over delay ranges x buffer lengths.
 
-Like every figure of :mod:`rtgym_nb.viz`, they are :class:`~rtgym_nb.viz.arena.LiveFigure`
+Like every figure of :mod:`rtgym_nb.course.viz`, they are
+:class:`~rtgym_nb.course.viz.arena.LiveFigure`
 objects: display them as the last expression of a cell.
 """
 
@@ -16,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from rtgym_nb.tutorial import SUCCESS_RADIUS
-from rtgym_nb.viz.timing_plots import Figure
+from rtgym_nb.course.tutorial import SUCCESS_RADIUS
+from rtgym_nb.course.viz.timing_plots import Figure
 
 __all__ = ["FlightComparison", "PredictabilityPlot", "SweepFigure"]
 
@@ -25,14 +26,14 @@ COLORS = {"proportional": "tab:orange", "predictive": "tab:blue"}
 
 
 class FlightComparison(Figure):
-    """Flights of :func:`rtgym_nb.experiments.fly`, side by side.
+    """Flights of :func:`rtgym_nb.course.lessons.delayed_mdps.fly`, side by side.
 
     Left: the true paths from above, with the target. Right: the true distance to the target
     over time (log scale), with the success radius dashed.
 
     Args:
         flights: ``{label: fly(...) result}``.
-        figsize, dpi, interactive: As for :class:`~rtgym_nb.viz.arena.LiveFigure`.
+        figsize, dpi, interactive: As for :class:`~rtgym_nb.course.viz.arena.LiveFigure`.
     """
 
     def __init__(self, flights: dict[str, dict[str, Any]], *,
@@ -67,15 +68,15 @@ class FlightComparison(Figure):
 
 
 class PredictabilityPlot(Figure):
-    """The result of :func:`rtgym_nb.experiments.predictability`.
+    """The result of :func:`rtgym_nb.course.lessons.delayed_mdps.predictability`.
 
     Left: R^2 of the next observed move against the number k of buffered actions used.
     Right: the fitted coefficient of each action of the longest buffer: how many seconds each
     command moved the drone between two observations (0 for commands too new or too old).
 
     Args:
-        result: What :func:`~rtgym_nb.experiments.predictability` returned.
-        figsize, dpi, interactive: As for :class:`~rtgym_nb.viz.arena.LiveFigure`.
+        result: What :func:`~rtgym_nb.course.lessons.delayed_mdps.predictability` returned.
+        figsize, dpi, interactive: As for :class:`~rtgym_nb.course.viz.arena.LiveFigure`.
     """
 
     def __init__(self, result: dict[str, np.ndarray], *,
@@ -100,7 +101,7 @@ class PredictabilityPlot(Figure):
 
 
 class SweepFigure(Figure):
-    """Heatmaps of a :class:`~rtgym_nb.experiments.SweepResult`.
+    """Heatmaps of a :class:`~rtgym_nb.course.lessons.delayed_mdps.SweepResult`.
 
     Rows are delay ranges; columns are the tutorial's proportional controller ("P", which
     ignores the buffer) and the predictive controller with each buffer length. Left: success
@@ -108,9 +109,9 @@ class SweepFigure(Figure):
     ``min_success`` of the episodes succeeded (a median over one lucky episode would mislead).
 
     Args:
-        result: A :class:`~rtgym_nb.experiments.SweepResult`.
+        result: A :class:`~rtgym_nb.course.lessons.delayed_mdps.SweepResult`.
         min_success: Success rate below which no time to target is shown.
-        figsize, dpi, interactive: As for :class:`~rtgym_nb.viz.arena.LiveFigure`.
+        figsize, dpi, interactive: As for :class:`~rtgym_nb.course.viz.arena.LiveFigure`.
     """
 
     def __init__(self, result: Any, *, min_success: float = 0.5,

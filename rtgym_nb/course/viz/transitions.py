@@ -1,6 +1,7 @@
 """Which action is applied when, around ``reset()`` (notebook 05).
 
-:class:`TransitionTimeline` draws a :class:`~rtgym_nb.experiments.TransitionRun`: the agent's
+:class:`TransitionTimeline` draws a
+:class:`~rtgym_nb.course.lessons.transitions.TransitionRun`: the agent's
 calls on one lane, what the interface was asked to do on another, and, as coloured segments,
 the action the device actually applied at every moment. Actions are labelled ``a0`` (the
 default action), ``a1``, ``a2``... in the order ``step()`` received them; an action applied by
@@ -13,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from rtgym_nb.viz.timing_plots import Figure
+from rtgym_nb.course.viz.timing_plots import Figure
 
 __all__ = ["TransitionTimeline", "action_label"]
 
@@ -21,7 +22,8 @@ TIMEOUT_COLOR = "tab:red"
 
 
 def action_label(value: float) -> str:
-    """``a3`` for action 3.0 (the numbering of :func:`~rtgym_nb.experiments.transition_run`);
+    """``a3`` for action 3.0 (the numbering of
+    :func:`~rtgym_nb.course.lessons.transitions.transition_run`);
     other values (e.g. a ``wait_action`` of -1) are shown as numbers."""
     rounded = round(float(value))
     if rounded == value and rounded >= 0:
@@ -43,9 +45,9 @@ class TransitionTimeline(Figure):
     Thin vertical lines mark the nominal start of each time-step (red: it timed out).
 
     Args:
-        run: A :class:`~rtgym_nb.experiments.TransitionRun`.
+        run: A :class:`~rtgym_nb.course.lessons.transitions.TransitionRun`.
         title: Axes title.
-        figsize, dpi, interactive: As for :class:`~rtgym_nb.viz.arena.LiveFigure`.
+        figsize, dpi, interactive: As for :class:`~rtgym_nb.course.viz.arena.LiveFigure`.
     """
 
     def __init__(self, run: Any, *, title: str = "", figsize: tuple[float, float] = (9.0, 2.6),

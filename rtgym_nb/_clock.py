@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol, TypeVar, runtime_checkable
 
-from rtgym_nb.quantile import RunningQuantile
+from rtgym_nb._quantile import RunningQuantile
 
 __all__ = [
     "Clock",
@@ -93,7 +93,7 @@ class WallClock:
     ``sleep_until`` sleeps until a margin before the deadline, then spins on
     ``perf_counter``. The margin is a running estimate of a high quantile of the sleep
     overshoots measured on this machine, plus ``pad``, clamped to ``[min_margin,
-    max_margin]`` (:class:`~rtgym_nb.quantile.RunningQuantile`: a hiccup raises it by a few
+    max_margin]`` (:class:`~rtgym_nb._quantile.RunningQuantile`: a hiccup raises it by a few
     microseconds only, a machine that got busier is caught up with in a few wake-ups).
 
     How late a sleep wakes up depends on its length. On this machine (a virtual machine whose

@@ -40,17 +40,17 @@ import ipywidgets as widgets
 import numpy as np
 
 import rtgym_nb  # noqa: F401  (registers the environment ids)
-from rtgym_nb.clock import WallClock
-from rtgym_nb.drone import DummyRCDrone
-from rtgym_nb.timing import BENCHMARK_KEYS
-from rtgym_nb.tutorial import (
+from rtgym_nb._clock import WallClock
+from rtgym_nb._timing import BENCHMARK_KEYS
+from rtgym_nb.course.drone import DummyRCDrone
+from rtgym_nb.course.tutorial import (
     SUCCESS_RADIUS,
     TARGET_RANGE,
     DroneInterface,
     proportional_controller,
     tutorial_config,
 )
-from rtgym_nb.viz.arena import AgeHistogram, ArenaPlot, RewardCurve, drone_summary
+from rtgym_nb.course.viz.arena import AgeHistogram, ArenaPlot, RewardCurve, drone_summary
 
 __all__ = [
     "SETTINGS",
@@ -130,7 +130,7 @@ class RunResults:
         episode: Index of the episode running (or last run).
         timeouts: Time-steps that broke the elastic constraint.
         benchmarks: rtgym's benchmarks ``{name: (average, average deviation)}`` in seconds.
-        trace: The environment's timing trace (:meth:`~rtgym_nb.timing.TimingTrace.arrays`),
+        trace: The environment's timing trace (:meth:`~rtgym_nb._timing.TimingTrace.arrays`),
             taken when the run ended.
         running: The loop has not ended yet.
         stopped: The run was ended by :meth:`ControlPanel.stop` (not by finishing its episodes).
@@ -255,8 +255,8 @@ def _close_parts(owner: Any, figures: tuple[str, ...]) -> None:
 class ControlPanel(_LoopHost, widgets.VBox):
     """The dashboard: configure the tutorial's drone environment, run it, watch it.
 
-    The environment is the tutorial's (:class:`~rtgym_nb.tutorial.DroneInterface`) driven by
-    :func:`~rtgym_nb.tutorial.proportional_controller`. Settings marked *live* in the panel
+    The environment is the tutorial's (:class:`~rtgym_nb.course.tutorial.DroneInterface`) driven by
+    :func:`~rtgym_nb.course.tutorial.proportional_controller`. Settings marked *live* in the panel
     (time-step, capture, elasticity, episode length, gain, inference time) reach a running loop
     from its next time-step, through the environment's setters; the others (action buffer,
     clock, environment id) apply at the next Run.
@@ -264,7 +264,8 @@ class ControlPanel(_LoopHost, widgets.VBox):
     The panel is an ``ipywidgets.VBox``: display it, or put it in another box.
 
     Args:
-        config: Optional configuration dict (e.g. from :func:`~rtgym_nb.tutorial.tutorial_config`)
+        config: Optional configuration dict (e.g. from
+            :func:`~rtgym_nb.course.tutorial.tutorial_config`)
             whose values initialise the controls; its interface must be ``DroneInterface`` (or
             a subclass), and its ``interface_kwargs`` are kept.
         plot_hz: How often the drawing thread refreshes the status, table and figures.
@@ -766,7 +767,7 @@ class DronePad(_LoopHost, widgets.VBox):
         live_plot: Draw while flying (False: only when stopped).
 
     Attributes:
-        drone: The current :class:`~rtgym_nb.drone.DummyRCDrone`.
+        drone: The current :class:`~rtgym_nb.course.drone.DummyRCDrone`.
         target: The target to reach, as a (2,) array.
         ages: Observation ages sampled since the drone was built (seconds, newest last).
     """

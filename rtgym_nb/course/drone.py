@@ -13,7 +13,7 @@ queried, catches up to ``clock.now()`` by replaying the ticks and message arriva
 Random delays come from two seeded generators, one consumed in the order commands are sent and
 one in the order observations are emitted, so the trajectory depends only on the seed, the
 commands and the times they were sent, never on how often the drone was looked at. On a
-:class:`~rtgym_nb.clock.SimulatedClock` a run is exactly reproducible; on the wall clock the
+:class:`~rtgym_nb._clock.SimulatedClock` a run is exactly reproducible; on the wall clock the
 drone behaves like rtgym's without threads or lock contention.
 
 Because it is a simulation, the drone can also show what a real robot hides: its true position
@@ -37,7 +37,7 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
-from rtgym_nb.clock import Clock, current_clock
+from rtgym_nb._clock import Clock, current_clock
 
 __all__ = [
     "CommandInFlight",
@@ -186,7 +186,7 @@ class DummyRCDrone:
         max_vel: Largest norm of an applied velocity, in m/s.
         world_size: The drone stays in ``[-world_size, world_size]`` on each axis, in m.
         control_sleep: Time between two ticks, in seconds.
-        clock: Where time comes from. None: :func:`rtgym_nb.clock.current_clock` at
+        clock: Where time comes from. None: :func:`rtgym_nb._clock.current_clock` at
             construction, so a drone created by an interface follows its environment's clock.
         seed: Seeds the message delays; None draws fresh entropy (not reproducible).
         history_length: How many recent ticks :meth:`history` keeps.

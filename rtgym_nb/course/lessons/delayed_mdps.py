@@ -1,0 +1,266 @@
+"""The experiments behind notebook 06: delayed MDPs, the action buffer and the controllers.
+
+:func:`evaluate`, :func:`fly`, :func:`sweep` and :func:`predictability` fly the tutorial's drone
+on the simulated clock with the controllers of :mod:`rtgym_nb.course.controllers`; every run is
+seeded and takes milliseconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import gymnasium
+import numpy as np
+
+from rtgym_nb.course.controllers import PredictiveController
+from rtgym_nb.course.lessons._env import make_env
+from rtgym_nb.course.tutorial import proportional_controller, run_episode, tutorial_config
+
+DEFAULT_DELAYS: tuple[tuple[float, float], ...] = (
+    (0.0, 0.01),
+    (0.01, 0.03),
+    (0.02, 0.05),
+    (0.04, 0.08),
+    (0.06, 0.12),
+)
+"""Communication delay ranges ``(min, max)`` in seconds swept by default; the tutorial's
+drone is ``(0.02, 0.05)``."""
+
+DEFAULT_BUFFER_LENGTHS: tuple[int, ...] = (0, 1, 2, 3, 4)
+"""Action buffer lengths swept by default; the tutorial uses 4."""
+
+
+def drone_env(delay: tuple[float, float] = (0.02, 0.05), act_buf_len: int = 4,
+              **overrides: Any) -> gymnasium.Env:
+    """The tutorial's environment on the simulated clock, with the drone's delays set."""
+    delay_min, delay_max = delay
+    config = tutorial_config(
+        clock="simulated", act_buf_len=act_buf_len,
+        interface_kwargs={"drone_kwargs": {"communication_delay_min": delay_min,
+                                           "communication_delay_max": delay_max}},
+        **overrides,
+    )
+    return make_env(config)
+
+
+def make_controller(name: str, delay: tuple[float, float]) -> Callable[[Any], np.ndarray]:
+    """``"proportional"`` (the tutorial's) or ``"predictive"`` (tuned to ``delay``)."""
+    if name == "proportional":
+        return proportional_controller
+    if name == "predictive":
+        return PredictiveController.for_drone(*delay)
+    raise ValueError(f"unknown controller {name!r}; expected 'proportional' or 'predictive'")
+
+
+class EpisodeStats(NamedTuple):
+    """Outcome of :func:`evaluate`: one entry per episode (seeds ``seed, seed + 1, ...``)."""
+
+    reached: np.ndarray
+    """Boolean: the drone reached its target before the episode's 100 time-steps ran out."""
+    steps: np.ndarray
+    """Episode lengths in time-steps."""
+    final_distance: np.ndarray
+    """Observed distance to the target at the end."""
+    time_step: float
+
+    @property
+    def success_rate(self) -> float:
+        return float(self.reached.mean())
+
+    @property
+    def time_to_target(self) -> float:
+        """Median time to reach the target (s), over the successful episodes (NaN if none)."""
+        if not self.reached.any():
+            return float("nan")
+        return float(np.median(self.steps[self.reached]) * self.time_step)
+
+
+def evaluate(
+    controller: str | Callable[[Any], np.ndarray] = "predictive",
+    *,
+    delay: tuple[float, float] = (0.02, 0.05),
+    act_buf_len: int = 4,
+    episodes: int = 20,
+    seed: int = 0,
+) -> EpisodeStats:
+    """Fly ``episodes`` seeded episodes on the simulated clock and tally the outcomes.
+
+    Episode ``i`` uses ``reset(seed=seed + i)``: the same targets and message delays for
+    every controller and buffer length (common random numbers make comparisons sharp).
+    """
+    policy = make_controller(controller, delay) if isinstance(controller, str) else controller
+    results = []
+    with drone_env(delay, act_buf_len) as env:
+        for i in range(episodes):
+            results.append(run_episode(env, policy, seed=seed + i))
+        time_step = env.unwrapped.time_step_duration
+    return EpisodeStats(
+        reached=np.array([r["outcome"] == "reached" for r in results]),
+        steps=np.array([r["steps"] for r in results]),
+        final_distance=np.array([r["final_distance"] for r in results]),
+        time_step=time_step,
+    )
+
+
+def fly(
+    controller: str | Callable[[Any], np.ndarray] = "predictive",
+    *,
+    delay: tuple[float, float] = (0.02, 0.05),
+    act_buf_len: int = 4,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Fly one seeded episode and return the ground truth that only a simulation can show.
+
+    Returns:
+        ``"times"`` (s since the episode's start, one per drone tick), ``"true"`` (true
+        positions at those ticks, shape ``(n, 2)``), ``"observed"`` (the position each step
+        observed, ``(steps, 2)``), ``"step_times"`` (when each step's observation was
+        captured), ``"target"`` (shape ``(2,)``), ``"distance"`` (true distance to the target
+        at each tick) and ``"result"`` (what :func:`~rtgym_nb.course.tutorial.run_episode` returns).
+    """
+    policy = make_controller(controller, delay) if isinstance(controller, str) else controller
+    observed, step_times = [], []
+
+    def recording_policy(obs: Any) -> np.ndarray:
+        observed.append((float(obs[0][0]), float(obs[1][0])))
+        step_times.append(clock.now())
+        return policy(obs)
+
+    with drone_env(delay, act_buf_len) as env:
+        clock = env.unwrapped.clock
+        result = run_episode(env, recording_policy, seed=seed)
+        interface = env.unwrapped.interface
+        drone = interface.drone
+        history = drone.history()
+        target = np.array(interface.target, dtype=np.float64)
+        start = drone.start_time
+    true = history.positions
+    return {
+        "times": history.times - start,
+        "true": true,
+        "observed": np.array(observed).reshape(-1, 2),
+        "step_times": np.array(step_times) - start,
+        "target": target,
+        "distance": np.linalg.norm(true - target, axis=1),
+        "result": result,
+    }
+
+
+@dataclasses.dataclass
+class SweepResult:
+    """Success rates and times to target over delay ranges x buffer lengths, per controller."""
+
+    delays: tuple[tuple[float, float], ...]
+    buffer_lengths: tuple[int, ...]
+    episodes: int
+    seed: int
+    success: dict[str, np.ndarray]
+    """``controller -> array (len(delays), len(buffer_lengths))`` of success rates."""
+    time_to_target: dict[str, np.ndarray]
+    """Same shape: median seconds to reach the target over successful episodes (NaN: none)."""
+
+    def table(self, controller: str = "predictive", what: str = "success") -> str:
+        """A plain-text table (rows: delay ranges, columns: buffer lengths)."""
+        data = (self.success if what == "success" else self.time_to_target)[controller]
+        head = f"{controller} {what}".ljust(26) + "".join(
+            f"buf={b:<4d}" for b in self.buffer_lengths)
+        lines = [head]
+        for (lo, hi), row in zip(self.delays, data, strict=True):
+            label = f"delay {lo * 1e3:3.0f}-{hi * 1e3:3.0f} ms".ljust(26)
+            lines.append(label + "".join(f"{v:<8.2f}" for v in row))
+        return "\n".join(line.rstrip() for line in lines)
+
+
+def sweep(
+    delays: Sequence[tuple[float, float]] = DEFAULT_DELAYS,
+    buffer_lengths: Sequence[int] = DEFAULT_BUFFER_LENGTHS,
+    *,
+    episodes: int = 20,
+    seed: int = 0,
+    controllers: Sequence[str] = ("proportional", "predictive"),
+) -> SweepResult:
+    """Evaluate each controller for every delay range and action-buffer length.
+
+    The proportional controller ignores the buffer, so it is evaluated once per delay range
+    and its row repeated across buffer lengths. Deterministic for a given ``seed``.
+    """
+    delays = tuple((float(lo), float(hi)) for lo, hi in delays)
+    buffer_lengths = tuple(int(b) for b in buffer_lengths)
+    shape = (len(delays), len(buffer_lengths))
+    success = {name: np.full(shape, np.nan) for name in controllers}
+    ttt = {name: np.full(shape, np.nan) for name in controllers}
+    for i, delay in enumerate(delays):
+        for name in controllers:
+            lengths = (0,) if name == "proportional" else buffer_lengths
+            for j, length in enumerate(lengths):
+                stats = evaluate(name, delay=delay, act_buf_len=length, episodes=episodes,
+                                 seed=seed)
+                cols = slice(None) if name == "proportional" else j
+                success[name][i, cols] = stats.success_rate
+                ttt[name][i, cols] = stats.time_to_target
+    return SweepResult(delays, buffer_lengths, episodes, seed, success, ttt)
+
+
+def predictability(
+    buffer_lengths: Sequence[int] = DEFAULT_BUFFER_LENGTHS,
+    *,
+    delay: tuple[float, float] = (0.02, 0.05),
+    episodes: int = 20,
+    steps: int = 100,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
+    """How well the next observed move can be predicted from the observation and k actions.
+
+    A statistical look at the Markov property. The drone is flown with random actions
+    (uniform in [-1, 1] per axis, seeded) on the simulated clock, recording for each step the
+    observed displacement ``pos[t+1] - pos[t]``. For each ``k`` in ``buffer_lengths`` a linear
+    model (least squares, with an intercept) predicts that displacement from the newest ``k``
+    buffered actions; its R^2 says how much of the next move the observation plus ``k``
+    actions explain. (The observed position itself is useless here: the actions are random,
+    so where the drone is says nothing about where it goes.)
+
+    Returns:
+        ``"buffer_lengths"``, ``"r2"`` (one value per k), and ``"weights"``: for the longest
+        buffer, the fitted coefficient of each action (oldest first), i.e. how many seconds
+        each buffered command moved the drone between two observations.
+    """
+    buffer_lengths = tuple(int(k) for k in buffer_lengths)
+    longest = max(buffer_lengths)
+    rng = np.random.default_rng(seed)
+    moves, histories = [], []
+    with drone_env(delay, max(longest, 1), ep_max_length=steps) as env:
+        for i in range(episodes):
+            obs, _ = env.reset(seed=seed + i)
+            buffer = [np.zeros(2)] * longest
+            position = np.array([obs[0][0], obs[1][0]], dtype=np.float64)
+            for _ in range(steps):
+                action = rng.uniform(-1.0, 1.0, 2).astype(np.float32)
+                obs, _, terminated, truncated, _ = env.step(action)
+                new_position = np.array([obs[0][0], obs[1][0]], dtype=np.float64)
+                # the buffer as the observation *before* this step showed it
+                histories.append(np.array(buffer[len(buffer) - longest:]).reshape(longest, 2))
+                moves.append(new_position - position)
+                buffer = [*buffer, action.astype(np.float64)][-longest:] if longest else []
+                position = new_position
+                if terminated or truncated:
+                    break
+    y = np.array(moves)  # (n, 2)
+    hist = np.array(histories)  # (n, longest, 2), oldest first
+    # One model for both axes (the drone is isotropic): move = c + sum_j w_j * action_j, fitted
+    # on the x and y samples together, so the models for growing k are nested and R^2 grows.
+    target = np.concatenate([y[:, 0], y[:, 1]])
+    total = ((target - target.mean()) ** 2).sum()
+    r2 = []
+    weights = np.zeros(longest)
+    for k in buffer_lengths:
+        features = hist[:, longest - k:, :]  # the newest k actions
+        x = np.concatenate([features[:, :, 0], features[:, :, 1]])
+        x = np.column_stack([x, np.ones(len(x))])
+        coef, *_ = np.linalg.lstsq(x, target, rcond=None)
+        residual = target - x @ coef
+        if k == longest:
+            weights = coef[:k]
+        r2.append(1.0 - (residual ** 2).sum() / total)
+    return {"buffer_lengths": np.array(buffer_lengths), "r2": np.array(r2), "weights": weights}
