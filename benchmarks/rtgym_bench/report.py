@@ -80,7 +80,7 @@ def headline_table(report: dict[str, Any], time_steps_ms: tuple[float, ...] = (2
     ``time_steps_ms`` that was run, CPU per step at 20 ms (the repeated measurement's medians
     when it was made), and the highest rate. A row whose figures were not measured is left out.
     """
-    lines = ["| rtgym 0.16 → rtgym_nb (medians; lower is better but for the rate) "
+    lines = ["| rtgym 0.16 → rtgym_nb, medians (×: how many times lower) "
              "| `real-time-gym-v1` | `real-time-gym-ts-v1` |", "|---|---|---|"]
     for dt_ms in time_steps_ms:
         found = {env: _find(report, dt_ms, env) for env in ("v1", "ts")}
