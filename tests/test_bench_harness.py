@@ -224,8 +224,8 @@ def test_markdown_holds_every_table():
 
 
 def test_ratio_and_figure_formatting():
-    assert [report.times(x) for x in (None, 2.06, 41.4, 1522.0, float("inf"))] == [
-        "–", "2.1×", "41×", "1,522×", "∞"]
+    assert [report.times(x) for x in (None, 0.016, 2.06, 41.4, 1522.0, float("inf"))] == [
+        "–", "0.016×", "2.1×", "41×", "1,522×", "∞"]
     assert report.fmt(12345.678) == "12,345.7"
 
 

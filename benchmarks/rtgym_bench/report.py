@@ -26,13 +26,15 @@ def fmt(value: float | None, digits: int = 1) -> str:
 
 
 def times(value: float | None) -> str:
-    """A ratio for a table: ``41×``, ``2.1×``, ``1,522×``."""
+    """A ratio for a table: ``41×``, ``2.1×``, ``1,522×``, ``0.016×``."""
     if value is None:
         return "–"
     if value == float("inf"):
         return "∞"
     if value >= 100:
         return f"{value:,.0f}×"
+    if value < 0.1:
+        return f"{value:.2g}×"
     return f"{value:.1f}×" if value < 10 else f"{value:.0f}×"
 
 
