@@ -7,16 +7,11 @@ its own, so the name ``conftest`` is ambiguous on ``sys.path``.)
 * ``make_env(render_mode=None, **overrides)``: ``gymnasium.make(env_id, config=...)`` on the
   simulated clock by default; every environment it makes is closed (and checked to have joined
   its threads) when the test ends.
-* ``load_benchmark(name)``: the script ``benchmarks/<name>.py`` as a module.
 """
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 from collections.abc import Callable, Iterator
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import gymnasium
@@ -51,22 +46,3 @@ def make_env(env_id: str) -> Iterator[Callable[..., gymnasium.Env]]:
         env.close()
     for env in made:
         assert env.unwrapped.threads() == [], f"{env_id}: threads still alive after close()"
-
-
-@pytest.fixture(scope="session")
-def load_benchmark() -> Callable[[str], ModuleType]:
-    """``load_benchmark("summarize_runs")``: a script of ``benchmarks/``, imported once.
-
-    The benchmarks are scripts run from the repository root, not a package: they are loaded
-    from their files.
-    """
-    folder = Path(__file__).resolve().parent.parent / "benchmarks"
-
-    @functools.cache
-    def load(name: str) -> ModuleType:
-        spec = importlib.util.spec_from_file_location(name, folder / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-
-    return load

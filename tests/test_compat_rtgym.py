@@ -1,35 +1,27 @@
 """A script written for rtgym 0.16 behaves the same on rtgym_nb with only its imports changed.
 
-The script (``compat/rtgym_script.py``) runs against the real rtgym 0.16, installed with pip in a
-throwaway venv (no system site-packages), and against rtgym_nb in this environment after the
-textual replacement ``rtgym`` -> ``rtgym_nb``. Both must succeed and print the same structural
-facts (space sizes, observation lengths, episode lengths, terminated/truncated flags, action
-buffers, benchmark keys). The venv is cached under the system temp dir, keyed by the rtgym and
-Python versions, so only the first run pays for the install.
+The script (``compat/rtgym_script.py``) runs against the real rtgym 0.16, in the checkout's one
+rtgym 0.16 virtual environment (no system site-packages; made on first use by
+:func:`rtgym_bench.environments.rtgym_python`, which the benchmark uses too), and against
+rtgym_nb in this environment after the textual replacement ``rtgym`` -> ``rtgym_nb``. Both must
+succeed and print the same structural facts (space sizes, observation lengths, episode lengths,
+terminated/truncated flags, action buffers, benchmark keys).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
+from rtgym_bench.environments import RTGYM_VERSION, PackageIndexUnreachable, rtgym_python
 
-RTGYM_VERSION = "0.16"
 SCRIPT = Path(__file__).parent / "compat" / "rtgym_script.py"
-PY = f"py{sys.version_info.major}{sys.version_info.minor}"
-VENV = Path(tempfile.gettempdir()) / f"rtgym_nb-compat-rtgym-{RTGYM_VERSION}-{PY}"
 
 pytestmark = pytest.mark.slow
-
-
-def _python(venv: Path) -> Path:
-    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
 def _run(args, timeout: float, **kwargs) -> subprocess.CompletedProcess:
@@ -38,33 +30,12 @@ def _run(args, timeout: float, **kwargs) -> subprocess.CompletedProcess:
                           timeout=timeout, env=env, **kwargs)
 
 
-def rtgym_venv() -> Path:
-    """A venv with rtgym 0.16, gymnasium and numpy (made once, then reused)."""
-    if (VENV / "ready").exists():
-        return VENV
-    build = Path(tempfile.mkdtemp(prefix=VENV.name + "-build-", dir=VENV.parent))
+def rtgym_interpreter() -> Path:
+    """The Python of the rtgym 0.16 environment; skips the test when pip cannot get rtgym."""
     try:
-        made = _run([sys.executable, "-m", "venv", build], timeout=300)
-        assert made.returncode == 0, made.stderr
-        python = _python(build)
-        probe = _run([python, "-m", "pip", "download", "--no-deps", "-d", build / "probe",
-                      f"rtgym=={RTGYM_VERSION}"], timeout=300)
-        if probe.returncode != 0:
-            last = (probe.stderr.strip().splitlines() or ["(no output)"])[-1]
-            pytest.skip(f"pip cannot reach the package index for rtgym=={RTGYM_VERSION}: {last}")
-        installed = _run([python, "-m", "pip", "install", f"rtgym=={RTGYM_VERSION}",
-                          "gymnasium", "numpy"], timeout=900)
-        assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr[-3000:]
-        (build / "ready").write_text(RTGYM_VERSION)
-        try:
-            build.rename(VENV)
-        except OSError:  # another run finished first: use theirs
-            if not (VENV / "ready").exists():
-                raise
-    finally:
-        if build.exists():
-            shutil.rmtree(build, ignore_errors=True)
-    return VENV
+        return rtgym_python()
+    except PackageIndexUnreachable as unreachable:
+        pytest.skip(str(unreachable))
 
 
 def facts(completed: subprocess.CompletedProcess) -> list[dict]:
@@ -78,7 +49,7 @@ def test_rtgym_script_gives_the_same_results_on_rtgym_nb(tmp_path):
     ported = tmp_path / "rtgym_nb_script.py"
     ported.write_text(source.replace("rtgym", "rtgym_nb"))
 
-    python = _python(rtgym_venv())
+    python = rtgym_interpreter()
     version = _run([python, "-c", "import importlib.metadata as m; print(m.version('rtgym'))"],
                    timeout=60, cwd=tmp_path)
     assert version.stdout.strip() == RTGYM_VERSION

@@ -13,11 +13,12 @@ time, for a few hundred time-steps, and prints the distribution of what matters:
 
 Every figure comes from timestamps taken inside the interface (``time.perf_counter()`` on entry
 of each call), not from the environment's own trace, so the same numbers can be computed for any
-implementation; ``benchmarks/timing.py`` uses the functions here to compare rtgym_nb with rtgym
-0.16. With ``--plot out.png`` it also saves histograms of both periods (needs matplotlib, which
-is imported only then). With ``--cpu N`` the run, the environments' threads included, stays on
-CPU N: the persistent-thread variant hands every step over between two threads, which on a
-virtual machine costs far less when both share a core (``benchmarks/one_core.py``).
+implementation; the side-by-side benchmark against rtgym 0.16 (``./dev bench``) uses the
+functions here. With ``--plot out.png`` it also saves histograms of both periods (needs
+matplotlib, which is imported only then). With ``--cpu N`` the run, the environments' threads
+included, stays on CPU N: the persistent-thread variant hands every step over between two
+threads, which on a virtual machine costs far less when both share a core
+(``docs/performance.md``, "One core").
 
 Example::
 
@@ -107,7 +108,7 @@ def summarize_segments(
 
     Each segment is one run's ``(send, capture, flagged)``; intervals are only taken within
     a run (never from the end of one to the start of the next) and each run's first
-    ``warmup`` time-steps are left out. ``benchmarks/timing.py`` splits each case into short
+    ``warmup`` time-steps are left out. The side-by-side benchmark splits each case into short
     runs taking turns with the other package's, so that a slow swing of the machine's load
     falls on both packages alike.
     """
@@ -162,7 +163,7 @@ def _stamp_interface() -> tuple[type, list[float], list[float]]:
             stamp = np.zeros(1)  # reused: the interface itself should cost ~nothing
             self._obs = [stamp]
             # written through a memoryview: a numpy item assignment costs ~10 us more when caches
-            # are cold (benchmarks/cold_costs.py), which would count in the measured latency
+            # are cold (docs/performance.md), which would count in the measured latency
             self._stamp = memoryview(stamp)
 
         def send_control(self, control: Any) -> None:

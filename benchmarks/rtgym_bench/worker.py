@@ -1,17 +1,19 @@
-"""One timing case, run identically on rtgym 0.16 or on rtgym_nb (the package is a parameter).
+"""One run of a timing case, identical on rtgym 0.16 and on rtgym_nb (the package is a parameter).
 
-``benchmarks/timing.py`` starts this script once per case, with the Python of the environment
-that holds the package under test (rtgym runs in its own virtual environment), so both packages
-are measured by the very same harness. It prints one JSON object on stdout.
+The harness starts ``python -m rtgym_bench.worker CASE_JSON`` once per run, with the Python of
+the environment that holds the package under test (rtgym 0.16 runs in its own virtual
+environment), so both packages are measured by the very same code. It prints one JSON object on
+stdout.
 
 The interface is the most trivial one possible: a 1-D action, and an observation carrying its
 capture time. It stamps ``time.perf_counter()`` on entry of ``send_control`` and of
 ``get_obs_rew_terminated_info``; every figure is computed from these two stamp series (never from
 a package's own instrumentation), so both packages are measured the same way.
 
-Usage: ``python timing_worker.py '{"package": "rtgym", "env": "ts", "dt": 0.005, ...}'``
-(keys: see :func:`main`). This file imports only the standard library, numpy, gymnasium and the
-package under test.
+Usage: ``python -m rtgym_bench.worker '{"package": "rtgym", "env": "ts", "dt": 0.005, ...}'``
+(keys: see :func:`main`). This module imports only the standard library, numpy, gymnasium and the
+package under test: it runs where rtgym_nb is not installed. That is why it has its own copy of
+the trivial interface rather than ``rtgym_nb.cli.bench``'s.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
-import os
 import sys
 import threading
 import time
@@ -51,8 +52,8 @@ def make_interface_class(base: type) -> type:
             stamp = np.zeros(1)
             self._obs = [stamp]
             # The stamp is written through a memoryview of the observation's array: a numpy
-            # item assignment costs ~10 us more when caches are cold (benchmarks/cold_costs.py),
-            # which counted in every package's control latency as if it were the framework's.
+            # item assignment costs ~10 us more when caches are cold (docs/performance.md),
+            # which would count in every package's control latency as if it were the framework's.
             self._stamp = memoryview(stamp)
 
         def send_control(self, control):
@@ -121,13 +122,9 @@ def main(argv: list[str]) -> int:
     Keys of the JSON argument: ``package`` ("rtgym" or "rtgym_nb"), ``env`` ("v1" or "ts"),
     ``dt`` (time-step, s), ``steps``, ``caller`` ("sleep": sleeps half a time-step between
     steps; "busy": pure-Python busy loop for half a time-step; "none": calls step() at once),
-    ``timeout_factor`` (default 1.0), ``stamps`` (return the raw stamps, default true),
-    ``cpus`` (a list of CPU numbers: the process runs on these only, every thread it starts
-    included; default: wherever the OS puts it).
+    ``timeout_factor`` (default 1.0), ``stamps`` (return the raw stamps, default true).
     """
     case = json.loads(argv[0])
-    if case.get("cpus") is not None:  # first: threads started later inherit the affinity
-        os.sched_setaffinity(0, case["cpus"])
     package = importlib.import_module(case["package"])
     dt = float(case["dt"])
     steps = int(case["steps"])
@@ -180,7 +177,6 @@ def main(argv: list[str]) -> int:
         "inference_cpu_s": inference_cpu,
         "caller_cpu_s": caller_cpu,
         "threads_alive": threads,
-        "cpus": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "n_send": len(sends),
         "n_capture": len(captures),
         "warned": WARNED,
