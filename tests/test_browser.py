@@ -3,7 +3,7 @@
 What a student does, done by Playwright: open notebooks/03_configure_and_run.ipynb in JupyterLab,
 Run All, move the time-step slider, press Run, watch the arena move and the step count rise, press
 Stop. Then the same notebook as a Voila app (classroom mode). The panel is found by the CSS classes
-that ``rtgym_nb.course.viz.panel`` puts on its widgets (``rtgym-panel``, ``rtgym-run``,
+that ``rtgym_nb.course.viz.control_panel`` puts on its widgets (``rtgym-panel``, ``rtgym-run``,
 ``rtgym-stop``,
 ``rtgym-time-step``, ``rtgym-status``, ``rtgym-arena``).
 

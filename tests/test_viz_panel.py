@@ -1,8 +1,7 @@
-"""Tests of the dashboard's control panel (rtgym_nb.course.viz.panel), in plain Python."""
+"""Tests of the widgets that run loops (viz.control_panel, viz.drone_pad), in plain Python."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import gymnasium
@@ -10,15 +9,10 @@ import numpy as np
 import pytest
 
 import rtgym_nb
+from rtgym_nb.course.lessons.dashboard import measure_live_plot_cost
 from rtgym_nb.course.tutorial import proportional_controller, run_episode, tutorial_config
-from rtgym_nb.course.viz.panel import (
-    SETTINGS,
-    ControlPanel,
-    DronePad,
-    RunResults,
-    live_threads,
-    measure_live_plot_cost,
-)
+from rtgym_nb.course.viz import ControlPanel, DronePad, RunResults, live_threads
+from rtgym_nb.course.viz.control_panel import SETTINGS
 
 
 def test_env_counts_timeouts_silently_when_warnings_are_off():
@@ -284,4 +278,4 @@ def test_measure_live_plot_cost_reports_both_runs():
 
 
 def test_no_thread_is_left_by_this_module():
-    assert not [t for t in threading.enumerate() if t.name.startswith("rtgym_nb")]
+    assert live_threads() == []

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from rtgym_nb.course.lessons._env import make_env
-from rtgym_nb.course.tutorial import proportional_controller, tutorial_config
+from rtgym_nb.course.tutorial import episode_steps, proportional_controller, tutorial_config
 
 
 def elastic_run(
@@ -60,8 +60,6 @@ def elastic_run(
         arrays["timeouts"] = np.array(env.unwrapped.timeouts)
     arrays["inference"] = np.concatenate(([np.nan], durations))
     return arrays
-
-
 
 
 class BackgroundRun:
@@ -157,18 +155,15 @@ class BackgroundRun:
         env = self.env.unwrapped  # the trace and clock live there; no wrapper to go through
         clock = env.clock
         try:
-            obs, _ = env.reset(seed=0)
             end = clock.now() + self.duration
+            seed: int | None = 0
             while not self._stop.is_set() and clock.now() < end:
-                action = self.policy(obs)
-                if self.inference_time:
-                    clock.sleep(self.inference_time)
-                obs, _, terminated, truncated, _ = env.step(action)
-                self.steps += 1
-                if terminated or truncated:
-                    obs, _ = env.reset()
+                for _ in episode_steps(env, self.policy, seed=seed,
+                                       inference_time=self.inference_time):
+                    self.steps += 1
+                    if self._stop.is_set() or clock.now() >= end:
+                        break
+                seed = None
             env.wait()  # close the open time-step; what follows is not a timeout
         except BaseException as exc:  # handed to join() on the caller's thread
             self.error = exc
-
-

@@ -13,7 +13,7 @@ time-step, every event's timestamp), so what you see is what happened, not a mod
   waiting inside ``step()``, ``send_control``, capture): the measured counterpart of the
   diagram that explains rtgym's framework.
 
-All are :class:`~rtgym_nb.course.viz.arena.LiveFigure` objects (through :class:`Figure`):
+All are :class:`~rtgym_nb.course.viz.live_figure.LiveFigure` objects (through :class:`Figure`):
 interactive
 under ``%matplotlib widget`` (ipympl), a PNG everywhere else (``inline``, plain Python, exported
 notebooks).
@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from rtgym_nb.course.viz.arena import LiveFigure
+from rtgym_nb.course.viz.live_figure import LiveFigure
 
 __all__ = [
     "ElasticExplorer",
@@ -47,7 +47,7 @@ TIMEOUT_COLOR = "tab:red"
 
 
 class Figure(LiveFigure):
-    """A :class:`~rtgym_nb.course.viz.arena.LiveFigure` whose every artist may change on update.
+    """A :class:`~rtgym_nb.course.viz.live_figure.LiveFigure` whose artists may all change.
 
     Laid out with matplotlib's constrained layout; :meth:`changed` asks for a full render at
     the next redraw (the figures here change bars, limits and titles, not just a few moving
@@ -66,7 +66,7 @@ class Figure(LiveFigure):
             invalidate()
 
     def redraw(self) -> None:
-        """Push the picture to where it is shown (see :class:`~.arena.LiveFigure`).
+        """Push the picture to where it is shown (see :class:`~.live_figure.LiveFigure`).
 
         An ipympl canvas that no browser has shown yet is left alone: a picture pushed before
         the browser's first handshake leaves ipympl's initial image broken (a blank figure),
@@ -145,7 +145,7 @@ class PeriodHistograms(Figure):
             canvas must first complete a handshake with the browser, which a busy kernel only
             answers when the cell ends: displayed just before a blocking cell (as under "Run
             All"), it would stay blank until the run is over.
-        figsize, dpi: As for :class:`~rtgym_nb.course.viz.arena.LiveFigure`.
+        figsize, dpi: As for :class:`~rtgym_nb.course.viz.live_figure.LiveFigure`.
     """
 
     def __init__(self, time_step: float, *, span: float | None = None, bins: int = 41,
@@ -223,7 +223,7 @@ class ElasticityPlot(Figure):
         time_step: Nominal time-step (s).
         timeout_factor: Elasticity, in time-steps.
         steps: Number of time-steps shown (x range).
-        figsize, dpi, interactive: As for :class:`~rtgym_nb.course.viz.arena.LiveFigure`.
+        figsize, dpi, interactive: As for :class:`~rtgym_nb.course.viz.live_figure.LiveFigure`.
     """
 
     def __init__(self, time_step: float = 0.05, timeout_factor: float = 1.0, *,
@@ -300,7 +300,7 @@ class ElasticExplorer:
         time_step: Nominal time-step (s).
         steps: Time-steps per run.
         run: ``arrays = run(inference_time, timeout_factor)``; None for ``elastic_run``.
-        interactive: As for :class:`~rtgym_nb.course.viz.arena.LiveFigure`.
+        interactive: As for :class:`~rtgym_nb.course.viz.live_figure.LiveFigure`.
     """
 
     def __init__(self, inference_time: float = 0.03, timeout_factor: float = 1.0, *,
@@ -392,7 +392,7 @@ class TimelinePlot(Figure):
             ``count`` complete ones.
         count: Number of time-steps shown.
         title: Axes title.
-        figsize, dpi, interactive: As for :class:`~rtgym_nb.course.viz.arena.LiveFigure`.
+        figsize, dpi, interactive: As for :class:`~rtgym_nb.course.viz.live_figure.LiveFigure`.
     """
 
     def __init__(self, arrays: dict[str, np.ndarray], first: int | None = None, count: int = 5,
