@@ -13,7 +13,6 @@ and ``rtgym-stop``; the time-step slider ``rtgym-time-step`` (milliseconds); the
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import math
 import threading
@@ -25,16 +24,22 @@ import ipywidgets as widgets
 import numpy as np
 
 import rtgym_nb  # noqa: F401  (registers the environment ids)
-from rtgym_nb._timing import BENCHMARK_KEYS
+from rtgym_nb.course.controllers import CONTROLLERS
 from rtgym_nb.course.tutorial import (
     DroneInterface,
     episode_steps,
-    proportional_controller,
     tutorial_config,
 )
 from rtgym_nb.course.viz._loops import LoopHost, classed, stop_all, wrapping
 from rtgym_nb.course.viz.arena import ArenaPlot
 from rtgym_nb.course.viz.reward_curve import RewardCurve
+from rtgym_nb.course.viz.run_results import (
+    RunResults,
+    RunState,
+    benchmarks_html,
+    buffer_cover,
+    time_to_target_text,
+)
 
 __all__ = [
     "SETTINGS",
@@ -51,7 +56,9 @@ SETTINGS: dict[str, Any] = {
     "reset_act_buf": False,
     "clock": "wall",
     "env_id": "real-time-gym-v1",
+    "controller": "proportional",
     "gain": 20.0,
+    "delays": (0.02, 0.05),
     "inference_time": 0.0,
     "episodes": 0,
     "seed": None,
@@ -61,7 +68,9 @@ SETTINGS: dict[str, Any] = {
 """What a :class:`ControlPanel` can be set to, with the defaults (the tutorial's settings).
 
 Times are in seconds. ``start_obs_capture`` None means "at the end of the time-step" (it
-follows the time-step slider as a fraction of it). ``gain`` is the proportional controller's;
+follows the time-step slider as a fraction of it). ``controller`` names an entry of
+:data:`~rtgym_nb.course.controllers.CONTROLLERS`; ``gain`` is the proportional controller's;
+``delays`` the drone's ``(min, max)`` communication delay;
 ``inference_time`` is spent on the environment's clock before each ``step()`` (the modelled
 duration of a policy). ``episodes`` 0 means "until Stop". ``seed`` seeds the first reset (None:
 not reproducible). ``pace`` slows a background run on the simulated clock down to real time, so
@@ -69,83 +78,17 @@ it can be watched; blocking runs never wait. ``live_plot`` False keeps the figur
 the loop runs (they are drawn once at the end).
 """
 
+NEXT_RUN = " ⟳ next Run"
+"""Marks, on a control, a setting that a running loop does not pick up."""
+
+_READOUT_SETTINGS = frozenset({"act_buf_len", "time_step_duration", "delays"})
+"""Settings the buffer readout depends on."""
+
 _LIVE_SETTINGS = frozenset({
     "time_step_duration", "start_obs_capture", "time_step_timeout_factor", "ep_max_length",
-    "gain", "inference_time", "pace", "live_plot",
+    "controller", "gain", "inference_time", "pace", "live_plot",
 })
 """Settings a running loop picks up from its next time-step; the others apply at the next Run."""
-
-
-@dataclasses.dataclass
-class RunResults:
-    """What one run of a :class:`ControlPanel` did (updated live while it runs).
-
-    Attributes:
-        settings: The settings the run started with.
-        episodes: One dict per finished episode: ``steps``, ``return``, ``outcome``
-            (``"reached"`` or ``"truncated"``), ``final_distance``, ``timeouts``.
-        steps: Time-steps taken, including those of an episode cut short by Stop.
-        episode: Index of the episode running (or last run).
-        timeouts: Time-steps that broke the elastic constraint.
-        benchmarks: rtgym's benchmarks ``{name: (average, average deviation)}`` in seconds.
-        trace: The environment's timing trace (:meth:`~rtgym_nb._timing.TimingTrace.arrays`),
-            taken when the run ended.
-        running: The loop has not ended yet.
-        stopped: The run was ended by :meth:`ControlPanel.stop` (not by finishing its episodes).
-        error: The exception that ended the run, if any.
-        wall_time: Seconds of real time the run took.
-        sim_time: Seconds of the environment's clock the run took.
-    """
-
-    settings: dict
-    episodes: list = dataclasses.field(default_factory=list)
-    steps: int = 0
-    episode: int = 0
-    timeouts: int = 0
-    benchmarks: dict = dataclasses.field(default_factory=dict)
-    trace: dict | None = None
-    running: bool = True
-    stopped: bool = False
-    error: BaseException | None = None
-    wall_time: float = 0.0
-    sim_time: float = 0.0
-
-    @property
-    def returns(self) -> list[float]:
-        """The return of every finished episode."""
-        return [episode["return"] for episode in self.episodes]
-
-
-class _Run:
-    """The state one run shares between its loop, its drawing timer and the widgets."""
-
-    def __init__(self, settings: dict, overrides: dict, limit: int) -> None:
-        self.overrides = overrides
-        self.limit = limit
-        self.results = RunResults(settings={**settings, **overrides})
-        self.stop_event = threading.Event()
-        self.done = threading.Event()
-        self.lock = threading.Lock()
-        self.env: Any = None  # the unwrapped environment, once built
-        self.rewards: list[float] = []
-        self.previous: list[float] = []
-        self.threads: list[threading.Thread] = []
-
-
-class _Run:
-    """The state one run shares between its loop, its drawing timer and the widgets."""
-
-    def __init__(self, settings: dict, overrides: dict, limit: int) -> None:
-        self.overrides = overrides
-        self.limit = limit
-        self.results = RunResults(settings={**settings, **overrides})
-        self.stop_event = threading.Event()
-        self.done = threading.Event()
-        self.lock = threading.Lock()
-        self.env: Any = None  # the unwrapped environment, once built
-        self.rewards: list[float] = []
-        self.previous: list[float] = []
-        self.threads: list[threading.Thread] = []
 
 
 class ControlPanel(LoopHost, widgets.VBox):
@@ -190,7 +133,7 @@ class ControlPanel(LoopHost, widgets.VBox):
             raise ValueError(f"plot_hz must be > 0, got {plot_hz!r}")
         self.plot_hz = float(plot_hz)
         self._settings = self._checked(settings)
-        self._run: _Run | None = None
+        self._run: RunState | None = None
         self._build_widgets()
         super().__init__(children=self._layout())
         self.add_class("rtgym-panel")
@@ -208,6 +151,10 @@ class ControlPanel(LoopHost, widgets.VBox):
             )
         self._interface_kwargs = dict(config.get("interface_kwargs") or {})
         values = {key: config[key] for key in SETTINGS if key in config}
+        drone = self._interface_kwargs.get("drone_kwargs") or {}
+        if "communication_delay_min" in drone or "communication_delay_max" in drone:
+            values["delays"] = (drone.get("communication_delay_min", SETTINGS["delays"][0]),
+                                drone.get("communication_delay_max", SETTINGS["delays"][1]))
         clock = config.get("clock")
         if clock is not None and not isinstance(clock, str):
             values["clock"] = "simulated" if getattr(clock, "simulated", False) else "wall"
@@ -226,7 +173,15 @@ class ControlPanel(LoopHost, widgets.VBox):
             raise ValueError(f"start_obs_capture must be within [0, {dt}], got {capture!r}")
         if settings["clock"] not in ("wall", "simulated"):
             raise ValueError(f'clock must be "wall" or "simulated", got {settings["clock"]!r}')
+        low, high = (float(v) for v in settings["delays"])
+        if not 0.0 <= low <= high:
+            raise ValueError(f"delays must be (min, max) with 0 <= min <= max, got "
+                             f"{settings['delays']!r}")
+        if settings["controller"] not in CONTROLLERS:
+            raise ValueError(f"controller must be one of {sorted(CONTROLLERS)}, got "
+                             f"{settings['controller']!r}")
         checked = dict(settings)
+        checked["delays"] = (low, high)
         checked["time_step_duration"] = dt
         checked["capture_fraction"] = min(fraction, 1.0)
         return checked
@@ -238,7 +193,7 @@ class ControlPanel(LoopHost, widgets.VBox):
         values["start_obs_capture"] = fraction * values["time_step_duration"]
         return values
 
-    def _run_settings(self, run: _Run) -> dict:
+    def _run_settings(self, run: RunState) -> dict:
         values = self.settings()
         if "time_step_duration" in run.overrides and "start_obs_capture" not in run.overrides:
             values["start_obs_capture"] = (self._settings["capture_fraction"]
@@ -251,7 +206,12 @@ class ControlPanel(LoopHost, widgets.VBox):
     def _on_change(self, key: str, scale: float = 1.0) -> Any:
         def record(change: dict) -> None:  # widget callbacks only record the new value
             value = change["new"]
-            self._settings[key] = value * scale if scale != 1.0 else value
+            if scale != 1.0:
+                value = (tuple(v * scale for v in value) if isinstance(value, tuple)
+                         else value * scale)
+            self._settings[key] = value
+            if key in _READOUT_SETTINGS:
+                self._show_buffer_cover()
         return record
 
     # -- widgets ----------------------------------------------------------------------------
@@ -282,30 +242,43 @@ class ControlPanel(LoopHost, widgets.VBox):
         c["ep_max_length"] = slider(
             widgets.IntSlider, "ep_max_length", "ep_max_length", int(s["ep_max_length"]),
             min=10, max=1000, step=10)
-        c["gain"] = slider(widgets.FloatSlider, "gain", "controller gain", s["gain"],
+        c["controller"] = classed(widgets.Dropdown(
+            options=list(CONTROLLERS), value=s["controller"], description="controller",
+            style=style, layout=wide), "rtgym-controller")
+        c["controller"].observe(self._on_change("controller"), names="value")
+        c["gain"] = slider(widgets.FloatSlider, "gain", "gain (proportional)", s["gain"],
                            min=0.0, max=40.0, step=1.0, readout_format=".0f")
         c["inference_time"] = slider(
             widgets.FloatSlider, "inference_time", "inference time (ms)",
             s["inference_time"] * 1e3, 1e-3, min=0.0, max=150.0, step=5.0, readout_format=".0f")
-        c["act_buf_len"] = slider(widgets.IntSlider, "act_buf_len", "act_buf_len",
-                                  s["act_buf_len"], min=0, max=10)
+        c["act_buf_len"] = classed(slider(
+            widgets.IntSlider, "act_buf_len", f"act_buf_len{NEXT_RUN}", s["act_buf_len"],
+            min=0, max=10), "rtgym-act-buf-len")
+        low, high = s["delays"]
+        c["delays"] = classed(slider(
+            widgets.FloatRangeSlider, "delays", f"drone delays (ms){NEXT_RUN}",
+            (low * 1e3, high * 1e3), 1e-3, min=0.0, max=200.0, step=5.0,
+            readout_format=".0f"), "rtgym-delays")
         c["reset_act_buf"] = widgets.Checkbox(value=s["reset_act_buf"],
-                                              description="reset_act_buf", indent=False)
+                                              description=f"reset_act_buf{NEXT_RUN}",
+                                              indent=False)
         c["reset_act_buf"].observe(self._on_change("reset_act_buf"), names="value")
-        c["clock"] = widgets.ToggleButtons(options=["wall", "simulated"], value=s["clock"],
-                                           description="clock", style={"button_width": "90px"})
+        c["clock"] = classed(widgets.ToggleButtons(
+            options=["wall", "simulated"], value=s["clock"], description=f"clock{NEXT_RUN}",
+            style={"button_width": "90px", "description_width": "initial"}), "rtgym-clock")
         c["clock"].observe(self._on_change("clock"), names="value")
         c["env_id"] = widgets.Dropdown(options=["real-time-gym-v1", "real-time-gym-ts-v1"],
-                                       value=s["env_id"], description="environment",
+                                       value=s["env_id"],
+                                       description=f"environment{NEXT_RUN}",
                                        style=style, layout=wide)
         c["env_id"].observe(self._on_change("env_id"), names="value")
-        c["episodes"] = widgets.BoundedIntText(value=s["episodes"], min=0, max=100_000,
-                                               description="episodes (0: ∞)",
-                                               style={"description_width": "100px"},
-                                               layout=widgets.Layout(width="190px"))
+        c["episodes"] = classed(widgets.BoundedIntText(
+            value=s["episodes"], min=0, max=100_000, description="episodes (0: ∞)",
+            style={"description_width": "100px"}, layout=widgets.Layout(width="190px")),
+            "rtgym-episodes")
         c["episodes"].observe(self._on_change("episodes"), names="value")
-        c["pace"] = widgets.Checkbox(value=s["pace"], description="pace simulated runs",
-                                     indent=False)
+        c["pace"] = classed(widgets.Checkbox(value=s["pace"], description="pace simulated runs",
+                                             indent=False), "rtgym-pace")
         c["pace"].observe(self._on_change("pace"), names="value")
         c["live_plot"] = widgets.Checkbox(value=s["live_plot"], description="live plot",
                                           indent=False)
@@ -320,6 +293,8 @@ class ControlPanel(LoopHost, widgets.VBox):
         self.status = classed(widgets.Label(value="idle"), "rtgym-status")
         self.message = classed(widgets.HTML(value=""), "rtgym-message")
         self.benchmarks = classed(widgets.HTML(value=""), "rtgym-benchmarks")
+        self.buffer_cover = classed(widgets.HTML(value=""), "rtgym-buffer-cover")
+        self.time_to_target = classed(widgets.Label(value=""), "rtgym-time-to-target")
 
         self.arena = ArenaPlot(title="arena (true, observed, target)")
         self.reward_curve = RewardCurve(ep_max_length=int(s["ep_max_length"]),
@@ -333,15 +308,17 @@ class ControlPanel(LoopHost, widgets.VBox):
         live = widgets.VBox([
             heading("<b>live</b> <i>(a running loop picks these up)</i>"),
             c["time_step_duration"], c["start_obs_capture"], c["time_step_timeout_factor"],
-            c["ep_max_length"], c["gain"], c["inference_time"],
+            c["ep_max_length"], c["controller"], c["gain"], c["inference_time"],
         ])
         at_run = widgets.VBox([
-            heading("<b>at the next Run</b>"),
-            c["act_buf_len"], c["reset_act_buf"], c["clock"], c["env_id"],
+            heading(f"<b>at the next Run</b> <i>(marked{NEXT_RUN})</i>"),
+            c["act_buf_len"], c["delays"], self.buffer_cover, c["reset_act_buf"], c["clock"],
+            c["env_id"],
         ])
         buttons = widgets.HBox([self.run_button, self.stop_button, c["episodes"]])
         options = widgets.HBox([c["live_plot"], c["pace"]])
-        controls = widgets.VBox([live, at_run, buttons, options, self.status, self.message],
+        controls = widgets.VBox([live, at_run, buttons, options, self.status,
+                                 self.time_to_target, self.message],
                                 layout=widgets.Layout(min_width="400px"))
         figures = widgets.VBox([self.arena_box, self.reward_box])
         return [widgets.HBox([controls, figures], layout=wrapping()), self.benchmarks]
@@ -386,7 +363,7 @@ class ControlPanel(LoopHost, widgets.VBox):
             raise ValueError("a blocking run needs a number of episodes (episodes >= 1)")
         stop_all()
         self.stop()
-        run = _Run(self.settings(), overrides, int(limit))
+        run = RunState(self.settings(), overrides, int(limit))
         run.results.settings = self._run_settings(run)
         self._run = run
         self.message.value = ""
@@ -425,9 +402,11 @@ class ControlPanel(LoopHost, widgets.VBox):
     # -- the loop (background thread, or the caller's with block=True) ----------------------
 
     def _config(self, s: dict) -> dict:
-        overrides = {}
-        if self._interface_kwargs:
-            overrides["interface_kwargs"] = dict(self._interface_kwargs)
+        low, high = s["delays"]
+        interface_kwargs = dict(self._interface_kwargs)
+        interface_kwargs["drone_kwargs"] = {**(interface_kwargs.get("drone_kwargs") or {}),
+                                            "communication_delay_min": low,
+                                            "communication_delay_max": high}
         return tutorial_config(
             clock=s["clock"],
             time_step_duration=s["time_step_duration"],
@@ -437,10 +416,24 @@ class ControlPanel(LoopHost, widgets.VBox):
             act_buf_len=int(s["act_buf_len"]),
             reset_act_buf=bool(s["reset_act_buf"]),
             benchmark=True,
-            **overrides,
+            interface_kwargs=interface_kwargs,
         )
 
-    def _loop(self, run: _Run) -> None:
+    def _control_sleep(self) -> float:
+        drone = self._interface_kwargs.get("drone_kwargs") or {}
+        return float(drone.get("control_sleep", 0.01))
+
+    def _policy(self, run: RunState) -> Any:
+        """The chosen controller's policy, built again when a setting it reads changes."""
+        live = self._run_settings(run)
+        key = (live["controller"], live["gain"], live["time_step_duration"])
+        if run.policy_key != key:
+            factory = CONTROLLERS[live["controller"]]
+            run.policy = factory({**live, "control_sleep": self._control_sleep()})
+            run.policy_key = key
+        return run.policy
+
+    def _loop(self, run: RunState) -> None:
         """Fly episodes until done or stopped. Never prints: everything goes to ``results``."""
         results = run.results
         env = None
@@ -458,7 +451,7 @@ class ControlPanel(LoopHost, widgets.VBox):
             applied = self._apply_live(raw, self._run_settings(run), ())
 
             def policy(obs: Any) -> Any:
-                return proportional_controller(obs, gain=float(self._run_settings(run)["gain"]))
+                return self._policy(run)(obs)
 
             def inference_time() -> float:
                 return float(self._run_settings(run)["inference_time"])
@@ -473,6 +466,7 @@ class ControlPanel(LoopHost, widgets.VBox):
                     run.rewards = []
                     results.episode = episode
                 progress = None
+                episode_start = clock.now()
                 for progress in episode_steps(env, policy, inference_time=inference_time,
                                               seed=s["seed"] if episode == 0 else None):
                     with run.lock:
@@ -490,6 +484,7 @@ class ControlPanel(LoopHost, widgets.VBox):
                 if progress is not None and progress.done:
                     with run.lock:
                         results.episodes.append({**progress.summary(),
+                                                 "time": clock.now() - episode_start,
                                                  "timeouts": raw.timeouts - timeouts_before})
             results.stopped = run.stop_event.is_set()
         except BaseException as exc:  # shown in the panel, re-raised by a blocking run
@@ -523,7 +518,7 @@ class ControlPanel(LoopHost, widgets.VBox):
 
     # -- the display (drawing thread, or the caller's at the end) ---------------------------
 
-    def _draw_loop(self, run: _Run) -> None:
+    def _draw_loop(self, run: RunState) -> None:
         period = 1.0 / self.plot_hz
         try:
             while not run.done.wait(period):
@@ -533,7 +528,7 @@ class ControlPanel(LoopHost, widgets.VBox):
             self._refresh(run, final=True)
             self._set_buttons(running=False)
 
-    def _refresh(self, run: _Run, final: bool) -> None:
+    def _refresh(self, run: RunState, final: bool) -> None:
         """Update status, table and (if live plot is on, or at the end) the figures."""
         try:
             self._refresh_text(run)
@@ -544,7 +539,7 @@ class ControlPanel(LoopHost, widgets.VBox):
                 self.message.value = (f"<span style='color:#b00'>display error: "
                                       f"{html.escape(repr(exc))}</span>")
 
-    def _refresh_text(self, run: _Run) -> None:
+    def _refresh_text(self, run: RunState) -> None:
         r = run.results
         with run.lock:
             steps, episode, done = r.steps, r.episode, len(r.episodes)
@@ -569,9 +564,20 @@ class ControlPanel(LoopHost, widgets.VBox):
                 bench = raw.benchmarks()
             except Exception:  # pragma: no cover - benchmarks off
                 bench = {}
-        self.benchmarks.value = _benchmarks_html(bench, r)
+        self.benchmarks.value = benchmarks_html(bench, r)
+        with run.lock:
+            episodes = list(r.episodes)
+        self.time_to_target.value = time_to_target_text(episodes)
 
-    def _refresh_figures(self, run: _Run) -> None:
+    def _show_buffer_cover(self) -> None:
+        covered, worst = buffer_cover(self._settings, self._control_sleep())
+        verdict = ("<span style='color:#070'>enough</span>" if covered >= worst - 1e-9 else
+                   "<span style='color:#b00'>too short: older actions are missing</span>")
+        self.buffer_cover.value = (f"buffer covers <b>{covered * 1e3:.0f} ms</b> of the "
+                                   f"worst-case <b>{worst * 1e3:.0f} ms</b> loop delay: "
+                                   f"{verdict}")
+
+    def _refresh_figures(self, run: RunState) -> None:
         raw = run.env
         drone = getattr(getattr(raw, "interface", None), "drone", None)
         if drone is not None:
@@ -602,29 +608,9 @@ class ControlPanel(LoopHost, widgets.VBox):
 
     def _show_idle(self) -> None:
         self.status.value = "idle · press Run"
-        self.benchmarks.value = _benchmarks_html({}, None)
+        self.time_to_target.value = time_to_target_text([])
+        self._show_buffer_cover()
+        self.benchmarks.value = benchmarks_html({}, None)
         self.arena.update(true=(0.0, 0.0), observed=(0.0, 0.0))
         self.arena.redraw()
         self.reward_curve.redraw()
-
-
-def _benchmarks_html(bench: dict, results: RunResults | None) -> str:
-    rows = []
-    for key in BENCHMARK_KEYS:
-        average, deviation = (bench or {}).get(key, (None, 0.0))
-        shown = "–" if average is None else f"{average * 1e3:.3f} ± {deviation * 1e3:.3f}"
-        rows.append(f"<tr><td style='text-align:left'>{key}</td><td>{shown}</td></tr>")
-    episodes = ""
-    if results is not None and results.episodes:
-        recent = results.episodes[-5:]
-        first = len(results.episodes) - len(recent) + 1
-        lines = "".join(
-            f"<tr><td>{first + i}</td><td>{e['steps']}</td><td>{e['return']:.3f}</td>"
-            f"<td>{e['outcome']}</td><td>{e['timeouts']}</td></tr>"
-            for i, e in enumerate(recent))
-        episodes = ("<table style='margin-left:2em'><tr><th>episode</th><th>steps</th>"
-                    "<th>return</th><th>outcome</th><th>timeouts</th></tr>"
-                    f"{lines}</table>")
-    table = ("<table><tr><th style='text-align:left'>benchmark</th>"
-             "<th>average ± avg. deviation (ms)</th></tr>" + "".join(rows) + "</table>")
-    return f"<div style='display:flex;align-items:flex-start'>{table}{episodes}</div>"
