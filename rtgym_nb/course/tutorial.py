@@ -51,10 +51,16 @@ class DroneInterface(RealTimeGymInterface):
 
     Args:
         drone_kwargs: Passed to the drone (e.g. ``communication_delay_max=0.1``).
+        capture_time: Seconds each :meth:`get_obs_rew_terminated_info` takes, spent on the
+            environment's clock after reading the drone's position (a camera's exposure and
+            processing, say). The observation is that much older when it is returned.
     """
 
-    def __init__(self, drone_kwargs: dict | None = None) -> None:
+    def __init__(self, drone_kwargs: dict | None = None, capture_time: float = 0.0) -> None:
+        if not capture_time >= 0:
+            raise ValueError(f"capture_time must be >= 0, got {capture_time!r}")
         self.drone_kwargs = dict(drone_kwargs or {})
+        self.capture_time = float(capture_time)
         self.drone: DummyRCDrone | None = None
         self.target = np.zeros(2, dtype=np.float32)
         self.np_random = np.random.default_rng()
@@ -90,6 +96,8 @@ class DroneInterface(RealTimeGymInterface):
 
     def get_obs_rew_terminated_info(self) -> tuple[list, float, bool, dict]:
         pos_x, pos_y = self.drone.get_observation()
+        if self.capture_time:
+            self.drone.clock.sleep(self.capture_time)
         distance = float(np.hypot(np.float32(pos_x) - self.target[0],
                                   np.float32(pos_y) - self.target[1]))
         return self._observation(pos_x, pos_y), -distance, distance < SUCCESS_RADIUS, {}
