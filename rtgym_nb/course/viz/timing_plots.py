@@ -461,3 +461,99 @@ class TimelinePlot(Figure):
             axes.set_xlabel("time (ms) from the nominal start of the first time-step shown")
             axes.grid(alpha=0.25, axis="x")
         self.changed()
+
+
+class CaptureExplorer:
+    """Sliders for the interface's capture time and the capture start, over a :class:`TimelinePlot`.
+
+    Each change reruns ``run(capture_time, start_obs_capture)`` on the simulated clock (by
+    default :func:`~rtgym_nb.course.lessons.timing.timed_run` with a 10 ms policy and 50 ms
+    time-steps) and redraws four time-steps; the readout gives the delay from the start of a
+    capture to the action computed from it, how late actions leave, and the timeouts.
+
+    Args:
+        capture_time: Initial capture duration (s).
+        start_fraction: Initial capture start, as a fraction of the time-step.
+        time_step: The time-step (s).
+        run: ``timed = run(capture_time, start_obs_capture)``; None for the default.
+        interactive: As for :class:`~rtgym_nb.course.viz.live_figure.LiveFigure`.
+    """
+
+    def __init__(self, capture_time: float = 0.02, start_fraction: float = 1.0, *,
+                 time_step: float = 0.05, run: Callable[[float, float], Any] | None = None,
+                 interactive: bool | None = None) -> None:
+        import ipywidgets as widgets
+
+        if run is None:
+            from rtgym_nb.course.lessons.timing import timed_run
+
+            def run(capture: float, start: float) -> Any:
+                return timed_run(0.01, jitter=0.0, steps=12, time_step=time_step,
+                                 capture_time=capture, start_obs_capture=start)
+
+        self._run = run
+        self.time_step = time_step
+        style, layout = {"description_width": "initial"}, widgets.Layout(width="420px")
+        self.capture_slider = widgets.FloatSlider(
+            value=capture_time * 1e3, min=0.0, max=2 * time_step * 1e3, step=5.0,
+            description="capture time (ms)", continuous_update=False, readout_format=".0f",
+            style=style, layout=layout)
+        self.start_slider = widgets.FloatSlider(
+            value=start_fraction, min=0.0, max=1.0, step=0.05,
+            description="capture starts at (× time-step)", continuous_update=False,
+            readout_format=".2f", style=style, layout=layout)
+        self.readout = widgets.HTML()
+        self.plot = TimelinePlot(run(capture_time, start_fraction * time_step).arrays, count=4,
+                                 title="four time-steps", interactive=interactive)
+        for slider in (self.capture_slider, self.start_slider):
+            slider.observe(lambda change: self._refresh(), names="value")
+        self.widget = widgets.VBox([self.capture_slider, self.start_slider, self.readout,
+                                    self.plot.widget])
+        self.numbers: dict[str, float] = {}
+        self._refresh()
+
+    def set(self, capture_time: float | None = None,
+            start_fraction: float | None = None) -> dict[str, float]:
+        """Move the sliders (seconds, fraction of the time-step); return the readout's numbers."""
+        with self.capture_slider.hold_trait_notifications(), \
+                self.start_slider.hold_trait_notifications():
+            if capture_time is not None:
+                self.capture_slider.value = capture_time * 1e3
+            if start_fraction is not None:
+                self.start_slider.value = start_fraction
+        self._refresh()
+        return self.numbers
+
+    def _refresh(self) -> None:
+        capture = self.capture_slider.value / 1e3
+        start = self.start_slider.value * self.time_step
+        result = self._run(capture, start)
+        self.numbers = capture_delays(result.arrays)
+        self.numbers["timeouts"] = result.timeouts
+        n = self.numbers
+        self.readout.value = (
+            f"capture → its action sent: <b>{n['delay'] * 1e3:.0f} ms</b> "
+            f"(a time-step is {self.time_step * 1e3:.0f} ms); actions leave "
+            f"<b>{n['late'] * 1e3:.0f} ms</b> late on average; <b>{result.timeouts}</b> "
+            "timeouts")
+        self.plot.draw_trace(result.arrays, count=4)
+        self.plot.redraw()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        data = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
+        data.setdefault("image/png", base64.b64encode(self.plot.png()).decode("ascii"))
+        return data
+
+
+def capture_delays(arrays: dict[str, np.ndarray]) -> dict[str, float]:
+    """How a trace's captures turn into actions, averaged over its time-steps (seconds).
+
+    ``"delay"``: from the start of a capture (the moment the observation describes) to the
+    ``send_control`` of the action computed from it, two time-steps later in the trace (the
+    observation captured in time-step k is returned by the call that opens k + 1, and answered
+    by the call that opens k + 2). ``"late"``: how long after its nominal start each
+    ``send_control`` began.
+    """
+    delay = arrays["send_start"][2:] - arrays["capture_start"][:-2]
+    late = (arrays["send_start"] - arrays["nominal_start"])[1:]
+    return {"delay": float(np.nanmean(delay)), "late": max(0.0, float(np.nanmean(late)))}
