@@ -286,14 +286,20 @@ def test_no_thread_is_left_by_this_module():
 
 
 def test_controls_that_wait_for_the_next_run_say_so(panel):
-    from rtgym_nb.course.viz.control_panel import _LIVE_SETTINGS, NEXT_RUN
+    from rtgym_nb.course.viz.control_panel import NEXT_RUN
 
     for key in ("act_buf_len", "delays", "reset_act_buf", "clock", "env_id"):
-        assert key not in _LIVE_SETTINGS
         assert panel.controls[key].description.endswith(NEXT_RUN), key
     for key in ("time_step_duration", "gain", "inference_time", "controller"):
-        assert key in _LIVE_SETTINGS
         assert NEXT_RUN not in panel.controls[key].description, key
+    # and they do wait: a running loop keeps its buffer, while the controller changes live
+    panel.run(clock="simulated")  # (an override would pin the controller for this run)
+    wait_for(lambda: panel.results.steps > 2)
+    panel.controls["act_buf_len"].value = 2
+    panel.controls["controller"].value = "predictive"
+    wait_for(lambda: type(panel._run.policy).__name__ == "PredictiveController")
+    assert panel._run.env.act_buf_len == 4
+    panel.stop()
 
 
 def test_delay_range_reaches_the_drone(panel):

@@ -6,9 +6,12 @@ joins. :func:`~rtgym_nb.course.lessons.dashboard.measure_live_plot_cost`
 measures what drawing while running costs the loop.
 
 CSS classes (stable, for browser tests): the panel ``rtgym-panel``; its buttons ``rtgym-run``
-and ``rtgym-stop``; the time-step slider ``rtgym-time-step`` (milliseconds); the status label
-``rtgym-status``; the figure boxes ``rtgym-arena`` and ``rtgym-reward``; the benchmarks table
-``rtgym-benchmarks``; the error box ``rtgym-message``.
+and ``rtgym-stop``; the time-step slider ``rtgym-time-step`` (milliseconds); the controller menu
+``rtgym-controller``; the ``rtgym-act-buf-len`` and ``rtgym-delays`` (milliseconds) sliders; the
+``rtgym-clock`` toggle, ``rtgym-episodes`` box and ``rtgym-pace`` checkbox; the status label
+``rtgym-status``; the readouts ``rtgym-buffer-cover`` and ``rtgym-time-to-target``; the figure
+boxes ``rtgym-arena`` and ``rtgym-reward``; the benchmarks table ``rtgym-benchmarks``; the
+error box ``rtgym-message``.
 """
 
 from __future__ import annotations
