@@ -6,7 +6,7 @@
 
 Each entry of :data:`FIGURES` maps a notebook's file name (without ``.ipynb``) to a function that
 builds its main figure with the package's helpers, the way the notebook does, and returns it:
-an :class:`rtgym_nb.course.viz.arena.LiveFigure` or a plain :class:`matplotlib.figure.Figure`.
+an :class:`rtgym_nb.course.viz.live_figure.LiveFigure` or a plain :class:`matplotlib.figure.Figure`.
 To add a
 notebook, write such a function and add a line to the dict.
 
@@ -65,7 +65,7 @@ def figure_03() -> Any:
     """The dashboard's arena and reward curve after three seeded episodes (simulated clock)."""
     import matplotlib.pyplot as plt
 
-    from rtgym_nb.course.viz.panel import ControlPanel
+    from rtgym_nb.course.viz import ControlPanel
 
     panel = ControlPanel(seed=0)
     try:

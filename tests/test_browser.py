@@ -3,7 +3,7 @@
 What a student does, done by Playwright: open notebooks/03_configure_and_run.ipynb in JupyterLab,
 Run All, move the time-step slider, press Run, watch the arena move and the step count rise, press
 Stop. Then the same notebook as a Voila app (classroom mode). The panel is found by the CSS classes
-that ``rtgym_nb.course.viz.panel`` puts on its widgets (``rtgym-panel``, ``rtgym-run``,
+that ``rtgym_nb.course.viz.control_panel`` puts on its widgets (``rtgym-panel``, ``rtgym-run``,
 ``rtgym-stop``,
 ``rtgym-time-step``, ``rtgym-status``, ``rtgym-arena``).
 
@@ -648,9 +648,10 @@ def _notebook_state(page: Any) -> dict[str, Any]:
     return page.evaluate(JS_NOTEBOOK_STATE) or {}
 
 
-def test_dashboard_in_jupyterlab(
+def _open_and_run_all(
     lab: Server, page: Any, timings: dict[str, Any], request: pytest.FixtureRequest
 ) -> None:
+    """Open the dashboard notebook in JupyterLab and Run All; fail on any cell error."""
     notebook = _target()
     rel = notebook.relative_to(REPO).as_posix()
     _report(request.config, f"JupyterLab opens {rel}")
@@ -707,6 +708,11 @@ def test_dashboard_in_jupyterlab(
         time.monotonic() - lab.started, 2
     )
 
+
+def test_dashboard_in_jupyterlab(
+    lab: Server, page: Any, timings: dict[str, Any], request: pytest.FixtureRequest
+) -> None:
+    _open_and_run_all(lab, page, timings, request)
     panel = Panel(page, "lab")
     panel.root.scroll_into_view_if_needed()
     panel.assert_widgets_rendered()
@@ -718,6 +724,77 @@ def test_dashboard_in_jupyterlab(
 
     panel.exercise(timings, "JupyterLab")
     panel.assert_widgets_rendered()
+
+
+TIME_TO_TARGET = re.compile(r"time to target:\s*(≥\s*)?([\d.]+)\s*s")
+
+
+def _press(handle: Any, key: str, times: int) -> None:
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    for _ in range(times):
+        handle.press(key)
+
+
+def test_dashboard_predictive_controller_in_jupyterlab(
+    lab: Server, page: Any, timings: dict[str, Any], request: pytest.FixtureRequest
+) -> None:
+    """The lesson of the buffer, on the page: with the predictive controller, a shorter buffer
+    and then longer delays make the measured time to target (the panel's readout) longer."""
+    if _target() != DASHBOARD:
+        pytest.skip("needs the dashboard notebook")
+    _open_and_run_all(lab, page, timings, request)
+    panel = Panel(page, "lab-predictive")
+    panel.root.scroll_into_view_if_needed()
+    panel.assert_widgets_rendered()
+    root = panel.root
+    readout = root.locator(".rtgym-time-to-target").first
+    cover = root.locator(".rtgym-buffer-cover").first
+
+    root.locator(".rtgym-controller select").first.select_option("predictive")
+    root.locator(".rtgym-clock button", has_text="simulated").first.click()
+    pace = root.locator(".rtgym-pace input[type=checkbox]").first
+    if pace.is_checked():
+        pace.uncheck()
+    episodes = root.locator(".rtgym-episodes input").first
+    episodes.fill("5")
+    episodes.press("Enter")
+
+    def run_and_read(label: str) -> tuple[float, str]:
+        before = readout.inner_text()
+        panel.run.click()
+
+        def finished() -> str | None:
+            status, text = panel.status.inner_text(), readout.inner_text()
+            done = status.startswith("done") and "5 finished" in status
+            return text if done and text != before and TIME_TO_TARGET.search(text) else None
+
+        text = _wait_for(finished, LOOP_PROGRESS, lambda: (
+            f"a finished run of 5 episodes (status {panel.status.inner_text()!r}, "
+            f"readout {readout.inner_text()!r})"))
+        panel.assert_no_panel_error()
+        seconds = float(TIME_TO_TARGET.search(text).group(2))
+        timings[f"JupyterLab predictive: {label}"] = text
+        panel.shot(label.replace(" ", "_"))
+        return seconds, text
+
+    long_buffer, _ = run_and_read("buffer 4, delays 20-50 ms")
+    assert "200 ms" in cover.inner_text() and "160 ms" in cover.inner_text()
+
+    _press(root.locator(".rtgym-act-buf-len .noUi-handle").first, "ArrowLeft", 3)
+    _wait_for(lambda: "50 ms" in cover.inner_text(), 10,
+              lambda: f"the buffer readout to show 1 action (50 ms): {cover.inner_text()!r}")
+    short_buffer, _ = run_and_read("buffer 1, delays 20-50 ms")
+    assert short_buffer > long_buffer, (short_buffer, long_buffer)
+
+    delays = root.locator(".rtgym-delays").first
+    _press(delays.locator(".noUi-handle-upper").first, "ArrowRight", 10)  # 50 -> 100 ms
+    _press(delays.locator(".noUi-handle-lower").first, "ArrowRight", 8)  # 20 -> 60 ms
+    _wait_for(lambda: "260 ms" in cover.inner_text(), 10,
+              lambda: f"the worst case to reach 260 ms: {cover.inner_text()!r}")
+    long_delays, text = run_and_read("buffer 1, delays 60-100 ms")
+    assert long_delays > short_buffer, (long_delays, short_buffer)
+    assert "≥" in text  # with one buffered action the drone never settles on the target
 
 
 def _save_readme_picture(panel: Panel, notebook: Path, request: pytest.FixtureRequest) -> None:

@@ -181,3 +181,53 @@ def test_background_run_steps_in_real_time_and_reports_errors():
     with pytest.raises(RuntimeError, match="policy failed"):
         run.join(5.0)
     run.close()
+
+
+# ----------------------------------------------------------------------------- notebook 04 extras
+
+
+def test_timed_run_benchmarks_are_polyak_averages_of_the_trace():
+    run = timing.timed_run(0.014, time_step=DT)
+    raw = run.durations["inference_duration"]
+    values = raw[np.isfinite(raw)]
+    average = values[0]
+    for value in values[1:]:
+        average += 0.1 * (value - average)
+    assert run.benchmarks["inference_duration"][0] == pytest.approx(average)
+    assert run.benchmarks["join_duration"][0] == pytest.approx(0.0347, abs=5e-4)
+    assert run.benchmarks["time_step_duration"][0] == pytest.approx(DT)
+
+
+def test_capture_time_adds_to_the_delay_or_makes_actions_late():
+    from rtgym_nb.course.viz.timing_plots import capture_delays
+
+    at_end = capture_delays(timing.timed_run(0.01, jitter=0.0, steps=12,
+                                             capture_time=0.02).arrays)
+    early = capture_delays(timing.timed_run(0.01, jitter=0.0, steps=12, capture_time=0.02,
+                                            start_obs_capture=0.03).arrays)
+    none = capture_delays(timing.timed_run(0.01, jitter=0.0, steps=12).arrays)
+    assert none == pytest.approx({"delay": DT, "late": 0.0})
+    assert at_end == pytest.approx({"delay": DT + 0.02, "late": 0.02})
+    assert early == pytest.approx({"delay": DT + 0.02, "late": 0.0}, abs=1e-12)
+    too_long = timing.timed_run(0.01, jitter=0.0, steps=12, capture_time=0.07)
+    assert too_long.timeouts == 12
+
+
+@pytest.mark.wallclock
+def test_who_calls_shows_the_threads_of_each_runner():
+    def callers(env_id, start=None):
+        found = {}
+        for call in timing.who_calls(env_id, start_obs_capture=start, steps=3):
+            found.setdefault(call.method, set()).add(call.thread)
+        return found
+
+    main = {"MainThread"}
+    assert callers("real-time-gym-v1") == dict.fromkeys(
+        ("__init__", "reset", "send_control", "get_obs_rew_terminated_info"), main)
+    mid = callers("real-time-gym-v1", 0.01)
+    assert mid["get_obs_rew_terminated_info"] == {"rtgym_nb-capture"}
+    assert mid["send_control"] == main
+    worker = {"rtgym_nb-worker"}
+    for start in (None, 0.01):
+        assert set(map(frozenset, callers("real-time-gym-ts-v1", start).values())) == {
+            frozenset(worker)}

@@ -164,3 +164,33 @@ def test_human_render_mode_shows_the_frame_and_returns_none():
         shown = env.unwrapped.interface._window.get_array()
         assert shown.shape[2] == 3 and shown.min() < 100  # the arena was drawn into the window
     plt.close("all")
+
+
+def test_capture_time_is_spent_on_the_environment_clock():
+    config = tutorial_config(clock="simulated", interface_kwargs={"capture_time": 0.02})
+    with gymnasium.make("real-time-gym-v1", config=config) as env:
+        raw = env.unwrapped
+        env.reset(seed=0)
+        env.step(raw.default_action)
+        arrays = raw.trace.arrays()
+        spent = arrays["capture_end"] - arrays["capture_start"]
+        assert spent[np.isfinite(spent)] == pytest.approx(0.02)
+    with pytest.raises(ValueError, match="capture_time"):
+        DroneInterface(capture_time=-0.01)
+
+
+def test_episode_steps_yields_after_every_step_and_can_be_left_early():
+    from rtgym_nb.course.tutorial import episode_steps
+
+    with gymnasium.make("real-time-gym-v1", config=tutorial_config(clock="simulated")) as env:
+        seen = []
+        for progress in episode_steps(env, seed=0, inference_time=lambda: 0.01):
+            seen.append((progress.steps, progress.total))
+            if progress.steps == 3:
+                break
+        assert [steps for steps, _ in seen] == [1, 2, 3]
+        assert not progress.done
+        whole = run_episode(env, seed=0)
+        *_, last = episode_steps(env, seed=0)
+        assert last.summary() == whole
+        assert whole["steps"] == 100 and whole["outcome"] == "truncated"

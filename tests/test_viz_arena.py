@@ -1,4 +1,4 @@
-"""Tests of the live figures (rtgym_nb.course.viz.arena): they render with Agg in plain Python."""
+"""Tests of the live figures (rtgym_nb.course.viz): they render with Agg in plain Python."""
 
 from __future__ import annotations
 
@@ -9,14 +9,8 @@ import pytest
 
 from rtgym_nb._clock import SimulatedClock
 from rtgym_nb.course.drone import DummyRCDrone
-from rtgym_nb.course.viz.arena import (
-    AgeHistogram,
-    ArenaPlot,
-    RewardCurve,
-    _nice_ceiling,
-    drone_summary,
-    ipympl_active,
-)
+from rtgym_nb.course.viz import AgeHistogram, ArenaPlot, RewardCurve, drone_summary
+from rtgym_nb.course.viz.live_figure import ipympl_active, nice_ceiling, use_widget_backend
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -35,6 +29,66 @@ def flying_drone():
 def test_plain_python_is_not_ipympl():
     assert ipympl_active() is False
     assert ArenaPlot().interactive is False
+
+
+class FakeKernelShell:
+    """What use_widget_backend needs of IPython's shell: a kernel, and line magics."""
+
+    kernel = object()
+
+    def __init__(self):
+        self.magics = []
+
+    def run_line_magic(self, name, line):
+        self.magics.append((name, line))
+
+
+def test_use_widget_backend_outside_a_kernel_changes_nothing():
+    import matplotlib
+
+    before = matplotlib.get_backend()
+    assert use_widget_backend() == before
+
+
+def test_use_widget_backend_picks_ipympl_in_a_kernel(monkeypatch):
+    import IPython
+
+    shell = FakeKernelShell()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    assert use_widget_backend() == "widget"
+    assert shell.magics == [("matplotlib", "widget")]
+
+
+def test_use_widget_backend_falls_back_to_inline_without_ipympl(monkeypatch, capsys):
+    import importlib.util
+
+    import IPython
+
+    shell = FakeKernelShell()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "ipympl" else find_spec(name, *a))
+    assert use_widget_backend() == "inline"
+    assert shell.magics == [("matplotlib", "inline")]
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "static pictures" in out
+
+
+def test_use_widget_backend_falls_back_when_ipympl_fails(monkeypatch, capsys):
+    import IPython
+
+    class BrokenIpympl(FakeKernelShell):
+        def run_line_magic(self, name, line):
+            super().run_line_magic(name, line)
+            if line == "widget":
+                raise KeyError("module://ipympl.backend_nbagg")
+
+    shell = BrokenIpympl()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    assert use_widget_backend() == "inline"
+    assert shell.magics == [("matplotlib", "widget"), ("matplotlib", "inline")]
+    assert "static pictures" in capsys.readouterr().out
 
 
 def test_arena_shows_the_drone_its_trail_and_the_messages_in_flight(flying_drone):
@@ -157,9 +211,9 @@ def test_age_histogram_range_follows_longer_delays():
 
 
 def test_nice_ceiling():
-    assert [_nice_ceiling(x) for x in (0.01, 0.06, 0.3, 0.7, 1.3, 2.4, 12)] == pytest.approx(
+    assert [nice_ceiling(x) for x in (0.01, 0.06, 0.3, 0.7, 1.3, 2.4, 12)] == pytest.approx(
         [0.05, 0.1, 0.5, 1.0, 2.0, 2.5, 20.0])
-    assert _nice_ceiling(120, (1, 2, 5)) == 200
+    assert nice_ceiling(120, (1, 2, 5)) == 200
 
 
 def test_drone_summary_before_any_observation():

@@ -1,8 +1,7 @@
-"""Tests of the dashboard's control panel (rtgym_nb.course.viz.panel), in plain Python."""
+"""Tests of the widgets that run loops (viz.control_panel, viz.drone_pad), in plain Python."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import gymnasium
@@ -10,15 +9,10 @@ import numpy as np
 import pytest
 
 import rtgym_nb
+from rtgym_nb.course.lessons.dashboard import measure_live_plot_cost
 from rtgym_nb.course.tutorial import proportional_controller, run_episode, tutorial_config
-from rtgym_nb.course.viz.panel import (
-    SETTINGS,
-    ControlPanel,
-    DronePad,
-    RunResults,
-    live_threads,
-    measure_live_plot_cost,
-)
+from rtgym_nb.course.viz import ControlPanel, DronePad, RunResults, live_threads
+from rtgym_nb.course.viz.control_panel import SETTINGS
 
 
 def test_env_counts_timeouts_silently_when_warnings_are_off():
@@ -284,4 +278,93 @@ def test_measure_live_plot_cost_reports_both_runs():
 
 
 def test_no_thread_is_left_by_this_module():
-    assert not [t for t in threading.enumerate() if t.name.startswith("rtgym_nb")]
+    assert live_threads() == []
+
+
+# ------------------------------------------------------------------------------------------
+# controllers, delays and the readouts (issue: every control changes what the class sees)
+
+
+def test_controls_that_wait_for_the_next_run_say_so(panel):
+    from rtgym_nb.course.viz.control_panel import NEXT_RUN
+
+    for key in ("act_buf_len", "delays", "reset_act_buf", "clock", "env_id"):
+        assert panel.controls[key].description.endswith(NEXT_RUN), key
+    for key in ("time_step_duration", "gain", "inference_time", "controller"):
+        assert NEXT_RUN not in panel.controls[key].description, key
+    # and they do wait: a running loop keeps its buffer, while the controller changes live
+    panel.run(clock="simulated")  # (an override would pin the controller for this run)
+    wait_for(lambda: panel.results.steps > 2)
+    panel.controls["act_buf_len"].value = 2
+    panel.controls["controller"].value = "predictive"
+    wait_for(lambda: type(panel._run.policy).__name__ == "PredictiveController")
+    assert panel._run.env.act_buf_len == 4
+    panel.stop()
+
+
+def test_delay_range_reaches_the_drone(panel):
+    panel.controls["delays"].value = (60.0, 100.0)  # milliseconds
+    assert panel.settings()["delays"] == pytest.approx((0.06, 0.1))
+    panel.run(episodes=1, block=True, clock="simulated")
+    drone = panel._run.env.interface.drone
+    assert (drone.communication_delay_min, drone.communication_delay_max) == (
+        pytest.approx(0.06), pytest.approx(0.1))
+
+
+def test_buffer_readout_follows_buffer_time_step_and_delays(panel):
+    assert "200 ms</b> of the worst-case <b>160 ms" in panel.buffer_cover.value
+    assert "enough" in panel.buffer_cover.value
+    panel.controls["act_buf_len"].value = 2
+    assert "100 ms</b> of the worst-case <b>160 ms" in panel.buffer_cover.value
+    assert "too short" in panel.buffer_cover.value
+    panel.controls["delays"].value = (20.0, 100.0)
+    assert "worst-case <b>260 ms" in panel.buffer_cover.value
+    panel.controls["time_step_duration"].value = 20.0
+    assert "40 ms</b> of the worst-case <b>230 ms" in panel.buffer_cover.value
+
+
+def ttt_seconds(panel):
+    import re
+
+    return float(re.search(r"([\d.]+) s", panel.time_to_target.value).group(1))
+
+
+def test_predictive_controller_reaches_faster_with_a_longer_buffer_and_shorter_delays(panel):
+    # what the dashboard's lesson claims, measured as the page shows it
+    assert panel.time_to_target.value.startswith("time to target: –")
+    measured = {}
+    for buf, delays in ((4, (0.02, 0.05)), (1, (0.02, 0.05)), (1, (0.06, 0.1))):
+        panel.run(episodes=5, block=True, clock="simulated", controller="predictive",
+                  act_buf_len=buf, delays=delays)
+        measured[buf, delays] = ttt_seconds(panel)
+    short, long_ = measured[1, (0.02, 0.05)], measured[4, (0.02, 0.05)]
+    assert long_ < short < measured[1, (0.06, 0.1)]
+    assert "5 of 5 episodes reached" in panel.time_to_target.value or "≥" in (
+        panel.time_to_target.value)
+    # the proportional controller ignores the buffer: the buffer changes nothing for it
+    a = panel.run(episodes=2, block=True, clock="simulated", act_buf_len=1)
+    b = panel.run(episodes=2, block=True, clock="simulated", act_buf_len=4)
+    assert [e["steps"] for e in a.episodes] == [e["steps"] for e in b.episodes]
+
+
+def test_controller_registry_can_be_extended(monkeypatch):
+    from rtgym_nb.course.controllers import CONTROLLERS
+
+    seen = []
+
+    def still(settings):
+        seen.append(settings)
+        return lambda obs: np.zeros(2, dtype=np.float32)
+
+    monkeypatch.setitem(CONTROLLERS, "hover", still)
+    built = ControlPanel(controller="hover", seed=0)
+    try:
+        assert "hover" in built.controls["controller"].options
+        results = built.run(episodes=1, block=True, clock="simulated")
+        assert results.episodes[0]["outcome"] == "truncated"
+        assert seen and seen[0]["time_step_duration"] == 0.05 and "delays" in seen[0]
+        assert built._run.env.interface.drone.true_position() == (0.0, 0.0)
+    finally:
+        built.close()
+    with pytest.raises(ValueError, match="controller"):
+        ControlPanel(controller="no such controller")

@@ -210,3 +210,53 @@ def test_delay_figures_render():
     heatmaps = SweepFigure(sweep, interactive=False)
     assert [t.get_text() for t in heatmaps.axes[0].get_xticklabels()] == ["P", "buf 0", "buf 2"]
     assert heatmaps.png().startswith(PNG)
+
+
+# ----------------------------------------------------------------------------- notebook 04 extras
+
+
+def test_benchmark_timeline_draws_each_entry_from_the_trace():
+    from rtgym_nb.course.lessons.timing import timed_run
+    from rtgym_nb.course.viz.benchmarks_plot import BENCHMARK_INTERVALS, BenchmarkTimeline
+
+    run = timed_run(0.014, time_step=0.05)
+    figure = BenchmarkTimeline(run.arrays, run.benchmarks, row=40)
+    assert set(figure.values) == set(BENCHMARK_INTERVALS)
+    for name, value in figure.values.items():
+        assert value == pytest.approx(run.durations[name][40], nan_ok=True)
+    assert figure.png().startswith(b"\x89PNG")
+
+
+def test_go_faster_explorer_trades_join_time_for_timeouts():
+    from rtgym_nb.course.viz.benchmarks_plot import GoFasterExplorer
+
+    explorer = GoFasterExplorer(time_step=0.05, interactive=False)
+    slow = explorer.result
+    fast = explorer.set(0.012)
+    assert explorer.slider.value == 12.0
+    assert fast.benchmarks["join_duration"][0] < slow.benchmarks["join_duration"][0]
+    assert slow.timeouts == 0 < fast.timeouts
+    assert "timeouts" in explorer.readout.value
+    explorer.widget.close()
+
+
+def test_capture_explorer_reports_the_delay_and_lateness():
+    from rtgym_nb.course.viz.timing_plots import CaptureExplorer
+
+    explorer = CaptureExplorer(capture_time=0.0, interactive=False)
+    assert explorer.numbers["delay"] == pytest.approx(0.05)
+    numbers = explorer.set(capture_time=0.02)
+    assert numbers["delay"] == pytest.approx(0.07) and numbers["late"] == pytest.approx(0.02)
+    assert "70 ms" in explorer.readout.value
+    explorer.widget.close()
+
+
+def test_thread_diagram_has_one_lane_per_thread():
+    from rtgym_nb.course.lessons.timing import Call
+    from rtgym_nb.course.viz.threads_plot import ThreadDiagram
+
+    calls = [Call("__init__", "rtgym_nb-worker", 0.0), Call("reset", "rtgym_nb-worker", 0.001),
+             Call("send_control", "MainThread", 0.02)]
+    figure = ThreadDiagram({"a": calls, "b": calls[:1]})
+    assert figure.lanes == ["MainThread", "rtgym_nb-worker"]
+    assert figure.png().startswith(b"\x89PNG")

@@ -13,6 +13,7 @@ student's own code would be.
 from rtgym_nb.course.drone import DummyRCDrone
 from rtgym_nb.course.tutorial import (
     DroneInterface,
+    episode_steps,
     proportional_controller,
     run_episode,
     tutorial_config,
@@ -21,6 +22,7 @@ from rtgym_nb.course.tutorial import (
 __all__ = [
     "DroneInterface",
     "DummyRCDrone",
+    "episode_steps",
     "proportional_controller",
     "run_episode",
     "tutorial_config",

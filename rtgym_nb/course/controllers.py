@@ -33,12 +33,16 @@ to be still, which is exactly the error a too-short buffer makes.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from rtgym_nb.course.tutorial import proportional_controller
+
 __all__ = [
+    "CONTROLLERS",
+    "ControllerFactory",
     "PredictiveController",
     "action_weights",
     "clip_speed",
@@ -178,3 +182,44 @@ class PredictiveController:
         error = target - self.predict(obs)
         action = self.gain * error / self.time_step
         return np.clip(action, -self.max_speed, self.max_speed).astype(np.float32)
+
+
+# ------------------------------------------------------------------------------------------
+# the registry the dashboard chooses from
+
+ControllerFactory = Callable[[Mapping[str, Any]], Callable[[Any], Any]]
+"""``policy = factory(settings)``; then ``action = policy(obs)`` at every time-step."""
+
+
+def _proportional(settings: Mapping[str, Any]) -> Callable[[Any], Any]:
+    gain = float(settings.get("gain", 20.0))
+    return lambda obs: proportional_controller(obs, gain=gain)
+
+
+def _predictive(settings: Mapping[str, Any]) -> Callable[[Any], Any]:
+    low, high = settings.get("delays", (0.02, 0.05))
+    return PredictiveController.for_drone(
+        low, high, control_sleep=settings.get("control_sleep", 0.01),
+        time_step=settings.get("time_step_duration", 0.05),
+    )
+
+
+CONTROLLERS: dict[str, ControllerFactory] = {
+    "proportional": _proportional,
+    "predictive": _predictive,
+}
+"""The controllers of the dashboard (:class:`~rtgym_nb.course.viz.control_panel.ControlPanel`),
+by the name its menu shows.
+
+A factory receives the run's settings and returns a policy. The settings are the panel's
+(:data:`~rtgym_nb.course.viz.control_panel.SETTINGS`), times in seconds; the ones a controller
+needs: ``time_step_duration``, ``act_buf_len``, ``gain`` (the proportional controller's),
+``delays`` (the drone's ``(min, max)`` communication delay) and ``control_sleep`` (its tick).
+The panel builds the policy again when ``gain`` or ``time_step_duration`` change during a run.
+
+To add a controller, register it before building the panel::
+
+    CONTROLLERS["learned policy"] = lambda settings: my_trained_policy
+
+and it appears in the menu of every panel built afterwards.
+"""

@@ -15,6 +15,8 @@ Run it headless with ``python -m rtgym_nb tutorial --clock simulated --episodes 
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -26,6 +28,8 @@ from rtgym_nb.interface import RealTimeGymInterface
 
 __all__ = [
     "DroneInterface",
+    "EpisodeProgress",
+    "episode_steps",
     "proportional_controller",
     "run_episode",
     "tutorial_config",
@@ -47,10 +51,16 @@ class DroneInterface(RealTimeGymInterface):
 
     Args:
         drone_kwargs: Passed to the drone (e.g. ``communication_delay_max=0.1``).
+        capture_time: Seconds each :meth:`get_obs_rew_terminated_info` takes, spent on the
+            environment's clock after reading the drone's position (a camera's exposure and
+            processing, say). The observation is that much older when it is returned.
     """
 
-    def __init__(self, drone_kwargs: dict | None = None) -> None:
+    def __init__(self, drone_kwargs: dict | None = None, capture_time: float = 0.0) -> None:
+        if not capture_time >= 0:
+            raise ValueError(f"capture_time must be >= 0, got {capture_time!r}")
         self.drone_kwargs = dict(drone_kwargs or {})
+        self.capture_time = float(capture_time)
         self.drone: DummyRCDrone | None = None
         self.target = np.zeros(2, dtype=np.float32)
         self.np_random = np.random.default_rng()
@@ -86,6 +96,8 @@ class DroneInterface(RealTimeGymInterface):
 
     def get_obs_rew_terminated_info(self) -> tuple[list, float, bool, dict]:
         pos_x, pos_y = self.drone.get_observation()
+        if self.capture_time:
+            self.drone.clock.sleep(self.capture_time)
         distance = float(np.hypot(np.float32(pos_x) - self.target[0],
                                   np.float32(pos_y) - self.target[1]))
         return self._observation(pos_x, pos_y), -distance, distance < SUCCESS_RADIUS, {}
@@ -195,26 +207,80 @@ def proportional_controller(obs: tuple, gain: float = 20.0) -> np.ndarray:
     return np.clip(error * gain, -2.0, 2.0).astype(np.float32)
 
 
-def run_episode(env: Any, policy=proportional_controller, *, seed: int | None = None,
-                inference_time: float = 0.0) -> dict[str, Any]:
+@dataclasses.dataclass
+class EpisodeProgress:
+    """How an episode stands after its latest step (see :func:`episode_steps`)."""
+
+    obs: Any
+    """The latest observation."""
+    steps: int = 0
+    """Time-steps taken."""
+    total: float = 0.0
+    """Sum of the rewards so far (the return, once the episode is over)."""
+    reward: float = 0.0
+    """The latest reward."""
+    terminated: bool = False
+    truncated: bool = False
+
+    @property
+    def done(self) -> bool:
+        return self.terminated or self.truncated
+
+    def summary(self) -> dict[str, Any]:
+        """``steps``, ``return``, ``outcome`` (``"reached"`` or ``"truncated"``) and
+        ``final_distance`` (minus the latest reward: the tutorial's reward is the distance)."""
+        return {
+            "steps": self.steps,
+            "return": self.total,
+            "outcome": "reached" if self.terminated else "truncated",
+            "final_distance": -self.reward,
+        }
+
+
+def episode_steps(env: Any, policy: Callable[[Any], Any] = proportional_controller, *,
+                  seed: int | None = None,
+                  inference_time: float | Callable[[], float] = 0.0,
+                  ) -> Iterator[EpisodeProgress]:
+    """Reset ``env``, then step it with ``policy`` until the episode ends, one yield per step.
+
+    The one episode loop of the course: :func:`run_episode` runs it to the end, the dashboard
+    and the lessons' background runs stop it when they like (leave the ``for`` loop) and do
+    their own bookkeeping between two steps.
+
+    Args:
+        env: A tutorial environment (any rtgym_nb environment).
+        policy: ``action = policy(obs)``, called before every step.
+        seed: Seeds the reset.
+        inference_time: Seconds spent with the environment's clock before each step (on the
+            simulated clock this models a policy that takes that long). A function is called
+            before each step for the current value (how a slider reaches a running loop).
+
+    Yields:
+        The same :class:`EpisodeProgress`, updated after every step.
+    """
+    obs, _ = env.reset(seed=seed)
+    clock = env.unwrapped.clock
+    progress = EpisodeProgress(obs)
+    while not progress.done:
+        action = policy(progress.obs)
+        pause = inference_time() if callable(inference_time) else inference_time
+        if pause:
+            clock.sleep(pause)
+        obs, reward, terminated, truncated, _ = env.step(action)
+        progress.obs = obs
+        progress.reward = float(reward)
+        progress.total += progress.reward
+        progress.steps += 1
+        progress.terminated, progress.truncated = bool(terminated), bool(truncated)
+        yield progress
+
+
+def run_episode(env: Any, policy: Callable[[Any], Any] = proportional_controller, *,
+                seed: int | None = None, inference_time: float = 0.0) -> dict[str, Any]:
     """Run one episode; return its length, return, outcome and final distance.
 
     ``inference_time`` is spent with the environment's clock before each step (on the
     simulated clock this models a policy that takes that long).
     """
-    obs, _ = env.reset(seed=seed)
-    clock = env.unwrapped.clock
-    total, steps, terminated, truncated, reward = 0.0, 0, False, False, 0.0
-    while not (terminated or truncated):
-        action = policy(obs)
-        if inference_time:
-            clock.sleep(inference_time)
-        obs, reward, terminated, truncated, _ = env.step(action)
-        total += float(reward)
-        steps += 1
-    return {
-        "steps": steps,
-        "return": total,
-        "outcome": "reached" if terminated else "truncated",
-        "final_distance": -float(reward),
-    }
+    *_, last = episode_steps(env, policy, seed=seed, inference_time=inference_time)
+    return last.summary()

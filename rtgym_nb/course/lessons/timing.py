@@ -1,24 +1,52 @@
 """The experiments behind notebook 04: the elastic clock, on simulated and on real time.
 
 * :func:`elastic_run`: the elastic clock under a given inference time, on the simulated clock
-  (nothing sleeps; every student gets the same numbers).
+  (nothing sleeps; every student gets the same numbers); :func:`timed_run` is the same run
+  with every knob (clock, capture time, capture start, environment id) and rtgym's benchmarks.
+* :func:`who_calls`: which thread makes each call to the interface, in each environment.
 * :class:`BackgroundRun`: the tutorial's environment on the wall clock, stepped by a thread,
   so that a notebook can plot its timing live.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from rtgym_nb.course.lessons._env import make_env
-from rtgym_nb.course.tutorial import proportional_controller, tutorial_config
+from rtgym_nb._clock import Clock, SimulatedClock
+from rtgym_nb.course.lessons._env import ENV_ID, make_env
+from rtgym_nb.course.tutorial import (
+    DroneInterface,
+    episode_steps,
+    proportional_controller,
+    tutorial_config,
+)
 
 
-def elastic_run(
+@dataclasses.dataclass
+class TimedRun:
+    """What :func:`timed_run` returns."""
+
+    arrays: dict[str, np.ndarray]
+    """The trace's arrays (see :meth:`rtgym_nb._timing.TimingTrace.arrays`), plus
+    ``"inference"``: the time spent before the call that opened each time-step (NaN for the
+    first)."""
+    benchmarks: dict[str, tuple[float | None, float]]
+    """``env.benchmarks()`` at the end: rtgym's Polyak averages and average deviations."""
+    timeouts: int
+    """Time-steps that broke the elastic constraint."""
+
+    durations: dict[str, np.ndarray]
+    """The values the benchmarks average, one per time-step (NaN where undefined; see
+    :meth:`rtgym_nb._timing.TimingTrace.durations`)."""
+
+
+def timed_run(
     inference_time: float,
     *,
     steps: int = 80,
@@ -26,42 +54,116 @@ def elastic_run(
     timeout_factor: float = 1.0,
     jitter: float = 0.5,
     seed: int = 0,
-) -> dict[str, np.ndarray]:
+    clock: Clock | None = None,
+    capture_time: float = 0.0,
+    start_obs_capture: float | None = None,
+    env_id: str = ENV_ID,
+) -> TimedRun:
     """Step the tutorial's environment with a policy that takes about ``inference_time`` s.
 
-    Runs on the simulated clock. Before each ``step()`` the policy spends
-    ``inference_time * (1 + jitter * u)`` seconds, with ``u`` uniform in [-1, 1] (seeded), so
-    some steps are late even when the mean is not.
+    Before each ``step()`` the policy spends ``inference_time * (1 + jitter * u)`` seconds on
+    the environment's clock, with ``u`` uniform in [-1, 1] (seeded), so some steps are late
+    even when the mean is not.
 
-    Returns:
-        The trace's arrays for the ``steps + 1`` time-steps (the first opened by ``reset()``;
-        see :meth:`rtgym_nb._timing.TimingTrace.arrays`), plus ``"inference"`` (the time spent
-        before the call that opened each time-step; NaN for the first) and ``"timeouts"``
-        (a 0-d integer array: the environment's timeout count).
+    Args:
+        clock: The environment's clock; a fresh :class:`~rtgym_nb._clock.SimulatedClock` by
+            default (try a :class:`~rtgym_nb.course.coarse_clock.CoarseTimerClock`).
+        capture_time: How long the interface's capture takes (see
+            :class:`~rtgym_nb.course.tutorial.DroneInterface`).
+        start_obs_capture: When the capture starts in the time-step; None: at its end.
+        env_id: ``"real-time-gym-v1"`` or ``"real-time-gym-ts-v1"``.
     """
     if inference_time < 0:
         raise ValueError(f"inference_time must be >= 0, got {inference_time!r}")
     if not 0 <= jitter <= 1:
         raise ValueError(f"jitter must be in [0, 1], got {jitter!r}")
     rng = np.random.default_rng(seed)
-    durations = inference_time * (1.0 + jitter * rng.uniform(-1.0, 1.0, steps))
+    spent = inference_time * (1.0 + jitter * rng.uniform(-1.0, 1.0, steps))
     config = tutorial_config(
-        clock="simulated", time_step_duration=time_step, start_obs_capture=time_step,
-        time_step_timeout_factor=timeout_factor, ep_max_length=np.inf,
+        clock=SimulatedClock() if clock is None else clock, time_step_duration=time_step,
+        start_obs_capture=time_step if start_obs_capture is None else start_obs_capture,
+        time_step_timeout_factor=timeout_factor, ep_max_length=np.inf, benchmark=True,
+        interface_kwargs={"capture_time": capture_time},
     )
-    with make_env(config) as env:
-        clock = env.unwrapped.clock
-        action = env.unwrapped.default_action
+    with make_env(config, env_id) as env:
+        raw = env.unwrapped
+        action = raw.default_action
         env.reset(seed=seed)
-        for duration in durations:
-            clock.sleep(float(duration))
+        for duration in spent:
+            raw.clock.sleep(float(duration))
             env.step(action)
-        arrays = env.unwrapped.trace.arrays()
-        arrays["timeouts"] = np.array(env.unwrapped.timeouts)
-    arrays["inference"] = np.concatenate(([np.nan], durations))
-    return arrays
+        arrays = raw.trace.arrays()
+        run = TimedRun(arrays, raw.benchmarks(), raw.timeouts, raw.trace.durations())
+    arrays["inference"] = np.concatenate(([np.nan], spent))
+    return run
 
 
+def elastic_run(inference_time: float, **kwargs: Any) -> dict[str, np.ndarray]:
+    """:func:`timed_run`'s trace arrays, plus ``"timeouts"`` (a 0-d integer array)."""
+    run = timed_run(inference_time, **kwargs)
+    run.arrays["timeouts"] = np.array(run.timeouts)
+    return run.arrays
+
+
+class Call(NamedTuple):
+    """One call to the interface, as :func:`who_calls` saw it."""
+
+    method: str
+    thread: str
+    """The calling thread's name: ``MainThread`` is the notebook's own."""
+    time: float
+    """Seconds since the environment was made."""
+
+
+class _ThreadNoting(DroneInterface):
+    """The tutorial's interface, noting which thread makes each call."""
+
+    def __init__(self, calls: list, origin: float) -> None:
+        self._calls, self._origin = calls, origin
+        self._note("__init__")
+        super().__init__()
+
+    def _note(self, method: str) -> None:
+        self._calls.append(Call(method, threading.current_thread().name,
+                                time.perf_counter() - self._origin))
+
+    def reset(self, seed: int | None = None, options: dict | None = None) -> tuple[list, dict]:
+        self._note("reset")
+        return super().reset(seed, options)
+
+    def send_control(self, control: Any) -> None:
+        self._note("send_control")
+        super().send_control(control)
+
+    def get_obs_rew_terminated_info(self) -> tuple[list, float, bool, dict]:
+        self._note("get_obs_rew_terminated_info")
+        return super().get_obs_rew_terminated_info()
+
+
+def who_calls(env_id: str = ENV_ID, *, start_obs_capture: float | None = None,
+              steps: int = 5, time_step: float = 0.02) -> list[Call]:
+    """Make an environment on the wall clock, reset it, step it; return every interface call.
+
+    Real threads on a real clock (a few time-steps: ``steps * time_step`` seconds), so the
+    answer is what the environment really does: on ``real-time-gym-v1`` the caller's own
+    thread makes every call, except a capture *inside* the time-step (``start_obs_capture``
+    below the time-step), which gets a thread of its own; on ``real-time-gym-ts-v1`` one
+    worker thread makes all of them, construction included.
+    """
+    calls: list[Call] = []
+    config = tutorial_config(
+        clock="wall", time_step_duration=time_step,
+        start_obs_capture=time_step if start_obs_capture is None else start_obs_capture,
+        ep_max_length=np.inf,
+    )
+    config.update(interface=_ThreadNoting,
+                  interface_kwargs={"calls": calls, "origin": time.perf_counter()})
+    with make_env(config, env_id) as env:
+        env.reset(seed=0)
+        for _ in range(steps):
+            env.step(env.unwrapped.default_action)
+        env.unwrapped.wait()
+    return calls
 
 
 class BackgroundRun:
@@ -157,18 +259,15 @@ class BackgroundRun:
         env = self.env.unwrapped  # the trace and clock live there; no wrapper to go through
         clock = env.clock
         try:
-            obs, _ = env.reset(seed=0)
             end = clock.now() + self.duration
+            seed: int | None = 0
             while not self._stop.is_set() and clock.now() < end:
-                action = self.policy(obs)
-                if self.inference_time:
-                    clock.sleep(self.inference_time)
-                obs, _, terminated, truncated, _ = env.step(action)
-                self.steps += 1
-                if terminated or truncated:
-                    obs, _ = env.reset()
+                for _ in episode_steps(env, self.policy, seed=seed,
+                                       inference_time=self.inference_time):
+                    self.steps += 1
+                    if self._stop.is_set() or clock.now() >= end:
+                        break
+                seed = None
             env.wait()  # close the open time-step; what follows is not a timeout
         except BaseException as exc:  # handed to join() on the caller's thread
             self.error = exc
-
-

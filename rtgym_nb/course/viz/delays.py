@@ -7,7 +7,7 @@
 * :class:`SweepFigure`: success rate and time to target over delay ranges x buffer lengths.
 
 Like every figure of :mod:`rtgym_nb.course.viz`, they are
-:class:`~rtgym_nb.course.viz.arena.LiveFigure`
+:class:`~rtgym_nb.course.viz.live_figure.LiveFigure`
 objects: display them as the last expression of a cell.
 """
 
@@ -33,7 +33,7 @@ class FlightComparison(Figure):
 
     Args:
         flights: ``{label: fly(...) result}``.
-        figsize, dpi, interactive: As for :class:`~rtgym_nb.course.viz.arena.LiveFigure`.
+        figsize, dpi, interactive: As for :class:`~rtgym_nb.course.viz.live_figure.LiveFigure`.
     """
 
     def __init__(self, flights: dict[str, dict[str, Any]], *,
@@ -76,7 +76,7 @@ class PredictabilityPlot(Figure):
 
     Args:
         result: What :func:`~rtgym_nb.course.lessons.delayed_mdps.predictability` returned.
-        figsize, dpi, interactive: As for :class:`~rtgym_nb.course.viz.arena.LiveFigure`.
+        figsize, dpi, interactive: As for :class:`~rtgym_nb.course.viz.live_figure.LiveFigure`.
     """
 
     def __init__(self, result: dict[str, np.ndarray], *,
@@ -111,7 +111,7 @@ class SweepFigure(Figure):
     Args:
         result: A :class:`~rtgym_nb.course.lessons.delayed_mdps.SweepResult`.
         min_success: Success rate below which no time to target is shown.
-        figsize, dpi, interactive: As for :class:`~rtgym_nb.course.viz.arena.LiveFigure`.
+        figsize, dpi, interactive: As for :class:`~rtgym_nb.course.viz.live_figure.LiveFigure`.
     """
 
     def __init__(self, result: Any, *, min_success: float = 0.5,

@@ -13,7 +13,7 @@ time-step, every event's timestamp), so what you see is what happened, not a mod
   waiting inside ``step()``, ``send_control``, capture): the measured counterpart of the
   diagram that explains rtgym's framework.
 
-All are :class:`~rtgym_nb.course.viz.arena.LiveFigure` objects (through :class:`Figure`):
+All are :class:`~rtgym_nb.course.viz.live_figure.LiveFigure` objects (through :class:`Figure`):
 interactive
 under ``%matplotlib widget`` (ipympl), a PNG everywhere else (``inline``, plain Python, exported
 notebooks).
@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from rtgym_nb.course.viz.arena import LiveFigure
+from rtgym_nb.course.viz.live_figure import LiveFigure
 
 __all__ = [
     "ElasticExplorer",
@@ -47,7 +47,7 @@ TIMEOUT_COLOR = "tab:red"
 
 
 class Figure(LiveFigure):
-    """A :class:`~rtgym_nb.course.viz.arena.LiveFigure` whose every artist may change on update.
+    """A :class:`~rtgym_nb.course.viz.live_figure.LiveFigure` whose artists may all change.
 
     Laid out with matplotlib's constrained layout; :meth:`changed` asks for a full render at
     the next redraw (the figures here change bars, limits and titles, not just a few moving
@@ -66,7 +66,7 @@ class Figure(LiveFigure):
             invalidate()
 
     def redraw(self) -> None:
-        """Push the picture to where it is shown (see :class:`~.arena.LiveFigure`).
+        """Push the picture to where it is shown (see :class:`~.live_figure.LiveFigure`).
 
         An ipympl canvas that no browser has shown yet is left alone: a picture pushed before
         the browser's first handshake leaves ipympl's initial image broken (a blank figure),
@@ -145,7 +145,7 @@ class PeriodHistograms(Figure):
             canvas must first complete a handshake with the browser, which a busy kernel only
             answers when the cell ends: displayed just before a blocking cell (as under "Run
             All"), it would stay blank until the run is over.
-        figsize, dpi: As for :class:`~rtgym_nb.course.viz.arena.LiveFigure`.
+        figsize, dpi: As for :class:`~rtgym_nb.course.viz.live_figure.LiveFigure`.
     """
 
     def __init__(self, time_step: float, *, span: float | None = None, bins: int = 41,
@@ -223,7 +223,7 @@ class ElasticityPlot(Figure):
         time_step: Nominal time-step (s).
         timeout_factor: Elasticity, in time-steps.
         steps: Number of time-steps shown (x range).
-        figsize, dpi, interactive: As for :class:`~rtgym_nb.course.viz.arena.LiveFigure`.
+        figsize, dpi, interactive: As for :class:`~rtgym_nb.course.viz.live_figure.LiveFigure`.
     """
 
     def __init__(self, time_step: float = 0.05, timeout_factor: float = 1.0, *,
@@ -300,7 +300,7 @@ class ElasticExplorer:
         time_step: Nominal time-step (s).
         steps: Time-steps per run.
         run: ``arrays = run(inference_time, timeout_factor)``; None for ``elastic_run``.
-        interactive: As for :class:`~rtgym_nb.course.viz.arena.LiveFigure`.
+        interactive: As for :class:`~rtgym_nb.course.viz.live_figure.LiveFigure`.
     """
 
     def __init__(self, inference_time: float = 0.03, timeout_factor: float = 1.0, *,
@@ -392,7 +392,7 @@ class TimelinePlot(Figure):
             ``count`` complete ones.
         count: Number of time-steps shown.
         title: Axes title.
-        figsize, dpi, interactive: As for :class:`~rtgym_nb.course.viz.arena.LiveFigure`.
+        figsize, dpi, interactive: As for :class:`~rtgym_nb.course.viz.live_figure.LiveFigure`.
     """
 
     def __init__(self, arrays: dict[str, np.ndarray], first: int | None = None, count: int = 5,
@@ -461,3 +461,99 @@ class TimelinePlot(Figure):
             axes.set_xlabel("time (ms) from the nominal start of the first time-step shown")
             axes.grid(alpha=0.25, axis="x")
         self.changed()
+
+
+class CaptureExplorer:
+    """Sliders for the interface's capture time and the capture start, over a :class:`TimelinePlot`.
+
+    Each change reruns ``run(capture_time, start_obs_capture)`` on the simulated clock (by
+    default :func:`~rtgym_nb.course.lessons.timing.timed_run` with a 10 ms policy and 50 ms
+    time-steps) and redraws four time-steps; the readout gives the delay from the start of a
+    capture to the action computed from it, how late actions leave, and the timeouts.
+
+    Args:
+        capture_time: Initial capture duration (s).
+        start_fraction: Initial capture start, as a fraction of the time-step.
+        time_step: The time-step (s).
+        run: ``timed = run(capture_time, start_obs_capture)``; None for the default.
+        interactive: As for :class:`~rtgym_nb.course.viz.live_figure.LiveFigure`.
+    """
+
+    def __init__(self, capture_time: float = 0.02, start_fraction: float = 1.0, *,
+                 time_step: float = 0.05, run: Callable[[float, float], Any] | None = None,
+                 interactive: bool | None = None) -> None:
+        import ipywidgets as widgets
+
+        if run is None:
+            from rtgym_nb.course.lessons.timing import timed_run
+
+            def run(capture: float, start: float) -> Any:
+                return timed_run(0.01, jitter=0.0, steps=12, time_step=time_step,
+                                 capture_time=capture, start_obs_capture=start)
+
+        self._run = run
+        self.time_step = time_step
+        style, layout = {"description_width": "initial"}, widgets.Layout(width="420px")
+        self.capture_slider = widgets.FloatSlider(
+            value=capture_time * 1e3, min=0.0, max=2 * time_step * 1e3, step=5.0,
+            description="capture time (ms)", continuous_update=False, readout_format=".0f",
+            style=style, layout=layout)
+        self.start_slider = widgets.FloatSlider(
+            value=start_fraction, min=0.0, max=1.0, step=0.05,
+            description="capture starts at (× time-step)", continuous_update=False,
+            readout_format=".2f", style=style, layout=layout)
+        self.readout = widgets.HTML()
+        self.plot = TimelinePlot(run(capture_time, start_fraction * time_step).arrays, count=4,
+                                 title="four time-steps", interactive=interactive)
+        for slider in (self.capture_slider, self.start_slider):
+            slider.observe(lambda change: self._refresh(), names="value")
+        self.widget = widgets.VBox([self.capture_slider, self.start_slider, self.readout,
+                                    self.plot.widget])
+        self.numbers: dict[str, float] = {}
+        self._refresh()
+
+    def set(self, capture_time: float | None = None,
+            start_fraction: float | None = None) -> dict[str, float]:
+        """Move the sliders (seconds, fraction of the time-step); return the readout's numbers."""
+        with self.capture_slider.hold_trait_notifications(), \
+                self.start_slider.hold_trait_notifications():
+            if capture_time is not None:
+                self.capture_slider.value = capture_time * 1e3
+            if start_fraction is not None:
+                self.start_slider.value = start_fraction
+        self._refresh()
+        return self.numbers
+
+    def _refresh(self) -> None:
+        capture = self.capture_slider.value / 1e3
+        start = self.start_slider.value * self.time_step
+        result = self._run(capture, start)
+        self.numbers = capture_delays(result.arrays)
+        self.numbers["timeouts"] = result.timeouts
+        n = self.numbers
+        self.readout.value = (
+            f"capture → its action sent: <b>{n['delay'] * 1e3:.0f} ms</b> "
+            f"(a time-step is {self.time_step * 1e3:.0f} ms); actions leave "
+            f"<b>{n['late'] * 1e3:.0f} ms</b> late on average; <b>{result.timeouts}</b> "
+            "timeouts")
+        self.plot.draw_trace(result.arrays, count=4)
+        self.plot.redraw()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        data = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
+        data.setdefault("image/png", base64.b64encode(self.plot.png()).decode("ascii"))
+        return data
+
+
+def capture_delays(arrays: dict[str, np.ndarray]) -> dict[str, float]:
+    """How a trace's captures turn into actions, averaged over its time-steps (seconds).
+
+    ``"delay"``: from the start of a capture (the moment the observation describes) to the
+    ``send_control`` of the action computed from it, two time-steps later in the trace (the
+    observation captured in time-step k is returned by the call that opens k + 1, and answered
+    by the call that opens k + 2). ``"late"``: how long after its nominal start each
+    ``send_control`` began.
+    """
+    delay = arrays["send_start"][2:] - arrays["capture_start"][:-2]
+    late = (arrays["send_start"] - arrays["nominal_start"])[1:]
+    return {"delay": float(np.nanmean(delay)), "late": max(0.0, float(np.nanmean(late)))}

@@ -47,7 +47,7 @@ class TransitionTimeline(Figure):
     Args:
         run: A :class:`~rtgym_nb.course.lessons.transitions.TransitionRun`.
         title: Axes title.
-        figsize, dpi, interactive: As for :class:`~rtgym_nb.course.viz.arena.LiveFigure`.
+        figsize, dpi, interactive: As for :class:`~rtgym_nb.course.viz.live_figure.LiveFigure`.
     """
 
     def __init__(self, run: Any, *, title: str = "", figsize: tuple[float, float] = (9.0, 2.6),
