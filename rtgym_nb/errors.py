@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
+    "ConfigWarning",
     "EnvClosedError",
     "EpisodeNotRunningError",
     "InterfaceHangError",
@@ -32,3 +35,19 @@ class TimeStepTimeoutWarning(UserWarning):
     Occasional timeouts after pauses are expected; repeated ones mean inference (or capture)
     takes longer than the time-step.
     """
+
+
+class ConfigWarning(UserWarning):
+    """A configuration entry that rtgym 0.16 runs, but that is probably a mistake.
+
+    The environment runs it as rtgym would; the message names the key, quotes the value and
+    says what will happen (with "did you mean" for a key close to a known one). Turn it into
+    an error with ``warnings.simplefilter("error", rtgym_nb.ConfigWarning)``.
+    """
+
+    def __init__(self, key: Any, value: Any, message: str) -> None:
+        self.key = key
+        self.value = value
+        text = repr(value)
+        text = text if len(text) <= 80 else text[:77] + "..."
+        super().__init__(f"config[{key!r}] = {text}: {message}")
