@@ -261,13 +261,12 @@ def known_entries(config: Mapping[Any, Any]) -> dict[str, Any]:
 def make_config(interface: Callable[..., Any] | None = None, **overrides: Any) -> dict[str, Any]:
     """A fresh configuration dictionary: rtgym's defaults, then ``interface`` and ``overrides``.
 
-    Unlike mutating ``DEFAULT_CONFIG_DICT``, this never affects anyone else. A key close to a
-    known one warns here already; values are checked when the environment is made.
+    Unlike mutating ``DEFAULT_CONFIG_DICT``, this never affects anyone else. Keys and values
+    are checked when the environment is made (:meth:`RealTimeConfig.from_dict`).
     """
     config = copy.deepcopy(DEFAULT_CONFIG_DICT)
     if interface is not None:
         config["interface"] = interface
-    known_entries(overrides)
     config.update(overrides)
     return config
 
