@@ -150,7 +150,3 @@ class RtgymAttributes:
     def set_ep_max_length(self, ep_max_length: float) -> None:
         """Change the episode length limit, from the next step on."""
         self._set("ep_max_length", ep_max_length)
-
-    def set_time_step_timeout_factor(self, time_step_timeout_factor: float) -> None:
-        """Change the elasticity (in time-steps), from the next time-step on."""
-        self._set("time_step_timeout_factor", time_step_timeout_factor)

@@ -567,7 +567,7 @@ def test_set_ep_max_length(make_env):
 
 def test_set_time_step_timeout_factor(make_env):
     env = make_env()
-    env.unwrapped.set_time_step_timeout_factor(3.0)
+    env.unwrapped.time_step_timeout_factor = 3.0
     env.reset()
     env.step(A1)
     env.unwrapped.clock.sleep(3 * DT)  # 2 time-steps late: fine with elasticity 3
@@ -576,9 +576,9 @@ def test_set_time_step_timeout_factor(make_env):
     assert env.unwrapped.config.time_step_timeout_factor == 3.0
     assert env.unwrapped.time_step_timeout == 3 * DT
     with pytest.raises(ConfigError):
-        env.unwrapped.set_time_step_timeout_factor(None)
+        env.unwrapped.time_step_timeout_factor = None
     with pytest.warns(ConfigWarning, match="every time-step times out"):
-        env.unwrapped.set_time_step_timeout_factor(-1.0)
+        env.unwrapped.time_step_timeout_factor = -1.0
 
 
 # -- render, benchmarks --------------------------------------------------------------------
