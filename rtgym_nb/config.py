@@ -24,7 +24,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
-import functools
 import math
 import numbers
 import warnings
@@ -286,14 +285,16 @@ def make_clock(spec: Any) -> Clock:
     raise ConfigTypeError("clock", spec, 'must be "wall", "simulated" or a clock instance')
 
 
-def check_interface_object(interface: Any) -> Any:
-    """``interface`` if it has every method the environment calls (duck typing), else
-    :class:`ConfigTypeError` naming the first missing one."""
+def check_interface_object(interface: Any, factory: Any) -> Any:
+    """``interface`` (built by ``factory``, the ``"interface"`` entry) if it has every method
+    the environment calls (duck typing), else :class:`ConfigTypeError` naming the first
+    missing one."""
     for name in REQUIRED_METHODS:
         if not callable(getattr(interface, name, None)):
             raise ConfigTypeError(
-                "interface", interface,
-                f"has no method {name}() (an interface needs {', '.join(REQUIRED_METHODS)})",
+                "interface", factory,
+                f"builds a {type(interface).__name__!r} without a method {name}() (an "
+                f"interface needs {', '.join(REQUIRED_METHODS)})",
             )
     return interface
 
@@ -317,9 +318,8 @@ def _check_interface(cfg: RealTimeConfig, key: str, value: Any) -> Any:
             key, value,
             "is the abstract base class (is the key missing?); put your own subclass here",
         )
-    built = value.func if isinstance(value, functools.partial) else value
-    if isinstance(built, type):  # a class: its methods can be checked before building it
-        check_interface_object(built)
+    # (the methods are checked on the object it builds: a class may provide them only on its
+    # instances, through __init__ or __getattr__, and rtgym runs such classes)
     return value
 
 

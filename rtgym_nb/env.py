@@ -147,7 +147,8 @@ class RealTimeEnv(RtgymAttributes, gymnasium.Env):
         self._runner: Runner = make_runner(runner, self.clock, hang_timeout)
         self._finalizer = weakref.finalize(self, self._runner.close)
         try:
-            self.interface = check_interface_object(self._runner.call(self._build_interface))
+            self.interface = check_interface_object(
+                self._runner.call(self._build_interface), cfg.interface)
             inner_obs_space, action_space, default_action = self._runner.call(self._read_spaces)
             _check_observation_space(inner_obs_space)
             if not isinstance(action_space, spaces.Space):

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from rtgym_nb import RealTimeGymInterface, SimulatedClock, WallClock
+from rtgym_nb import RealTimeEnv, RealTimeGymInterface, SimulatedClock, WallClock
 from rtgym_nb.config import (
     MAX_ACT_BUF_LEN,
     MAX_SECONDS,
@@ -261,7 +261,7 @@ EXAMPLES: list[tuple[str, str, Any]] = [
     ("interface", "wrong type", NotAnInterface),
     ("interface", "out of range", RealTimeGymInterface),
     ("interface_args", "wrong type", 3),
-    ("interface_args", "probable mistake", "ab"),
+    ("interface_args", "probable mistake", {}),
     ("interface_kwargs", "wrong type", [1, 2]),
     ("interface_kwargs", "wrong type", {1: "a"}),
     ("time_step_duration", "wrong type", "0.05"),
@@ -315,16 +315,21 @@ MISC_EXAMPLES: list[tuple[str, str, Any]] = [
 ]
 
 
-def outcome(config: Any) -> tuple[BaseException | None, list[warnings.WarningMessage]]:
-    """What checking ``config`` raises (None if nothing) and warns, without making an env.
+def outcome(config: Any, build: bool = False
+            ) -> tuple[BaseException | None, list[warnings.WarningMessage]]:
+    """What checking ``config`` raises (None if nothing) and warns.
 
-    Goes through :class:`RealTimeConfig` only, so it never starts a thread (the tests check
-    the full ``gymnasium.make`` path).
+    Through :class:`RealTimeConfig` only, or with ``build``, by making the environment (on the
+    thread-per-step runner: with the simulated clock, it starts no thread), which also checks
+    the interface it builds.
     """
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         try:
-            RealTimeConfig.from_dict(config)
+            if build:
+                RealTimeEnv(config).close()
+            else:
+                RealTimeConfig.from_dict(config)
         except Exception as err:
             return err, list(record)
     return None, list(record)
@@ -338,7 +343,7 @@ def table() -> str:
             "|---|---|---|---|---|"]
 
     def row(key: Any, kind: str, value: Any, config: Any) -> None:
-        err, record = outcome(config)
+        err, record = outcome(config, build=True)
         if err is not None:
             name, text = type(err).__name__, str(err)
         elif record:

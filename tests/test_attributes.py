@@ -181,3 +181,20 @@ def test_stop_ends_the_time_step_and_keeps_its_observation(make_env):
     np.testing.assert_array_equal(obs[0], A1)
     env.close()
     raw.stop()  # a client's close() may call it after the env's: no error
+
+
+@pytest.mark.wallclock
+@pytest.mark.parametrize("pause", ["stop", "wait"])
+def test_step_after_stop_or_wait_on_the_wall_clock(env_id, pause):
+    """The time-step closed by stop()/wait() leaves the next step() nothing to wait for."""
+    config = sim_config(FaultyInterface, clock="wall", time_step_duration=0.01,
+                        start_obs_capture=0.01, hang_timeout=30.0)
+    with gymnasium.make(env_id, config=config) as env:
+        env.unwrapped.warn_on_timeout = False  # (a loaded machine may be late: not the point)
+        env.reset()
+        env.step(np.ones(2))
+        getattr(env.unwrapped, pause)()
+        obs, *_ = env.step(np.full(2, 2.0))
+        np.testing.assert_array_equal(obs[1], np.ones(2))  # captured before the pause
+        env.step(np.full(2, 3.0))
+        assert len(env.unwrapped.interface.sends) == 4  # default, 1, 2, 3
