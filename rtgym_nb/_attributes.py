@@ -10,12 +10,11 @@ the pipeline, the benchmark), so that it takes effect from the next time-step.
 
 from __future__ import annotations
 
-import warnings
 from collections import deque
 from operator import attrgetter
 from typing import Any
 
-from rtgym_nb.errors import ConfigWarning
+from rtgym_nb.errors import warn_config
 
 __all__ = ["RtgymAttributes"]
 
@@ -77,9 +76,8 @@ class RtgymAttributes:
                     kept = list(self.act_buf)[-value:] if value else []
                     padding = [self.default_action] * (value - len(kept))
                     self.act_buf = deque(padding + kept, maxlen=value)
-                warnings.warn(ConfigWarning(
-                    key, value, "changes the observations from the next one on, but not "
-                    "observation_space (fixed at construction, as in rtgym)"), stacklevel=3)
+                warn_config(key, value, "changes the observations from the next one on, but "
+                            "not observation_space (fixed at construction, as in rtgym)")
 
     @property
     def time_step_timeout(self) -> float:

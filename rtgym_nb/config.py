@@ -26,14 +26,13 @@ import dataclasses
 import difflib
 import math
 import numbers
-import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
 from rtgym_nb._clock import Clock, SimulatedClock, WallClock
-from rtgym_nb.errors import ConfigWarning
+from rtgym_nb.errors import warn_config
 from rtgym_nb.interface import REQUIRED_METHODS, RealTimeGymInterface
 
 __all__ = [
@@ -253,7 +252,7 @@ def known_entries(config: Mapping[Any, Any]) -> dict[str, Any]:
             continue
         hint = difflib.get_close_matches(key, sorted(known), n=1) if isinstance(key, str) else []
         if hint:
-            _warn(key, config[key], f"unknown key, ignored; did you mean {hint[0]!r}?")
+            warn_config(key, config[key], f"unknown key, ignored; did you mean {hint[0]!r}?")
     return {key: config[key] for key in config if key in known}
 
 
@@ -303,10 +302,6 @@ def check_interface_object(interface: Any, factory: Any) -> Any:
 # Each takes (config, key, value) and returns the value to run on. Messages quote the value as
 # given (not its conversion), so the user recognises it.
 
-def _warn(key: Any, value: Any, message: str) -> None:
-    warnings.warn(ConfigWarning(key, value, message), stacklevel=4)
-
-
 def _check_interface(cfg: RealTimeConfig, key: str, value: Any) -> Any:
     if not callable(value):
         raise ConfigTypeError(
@@ -328,7 +323,7 @@ def _check_args(cfg: RealTimeConfig, key: str, value: Any) -> tuple:
         return tuple(value)
     if not isinstance(value, Iterable):
         raise ConfigTypeError(key, value, "must be a tuple (it is unpacked with *)")
-    _warn(key, value, "is not a tuple; unpacked with * as rtgym does, element by element")
+    warn_config(key, value, "is not a tuple; unpacked with * as rtgym does, element by element")
     return tuple(value)
 
 
@@ -349,7 +344,7 @@ def _number(key: str, value: Any) -> float:
     if number != number:
         raise ConfigError(key, value, "must not be NaN")
     if isinstance(value, (bool, np.bool_)):
-        _warn(key, value, f"is a boolean; used as the number {number!r}")
+        warn_config(key, value, f"is a boolean; used as the number {number!r}")
     return number
 
 
@@ -365,7 +360,7 @@ def _seconds(key: str, value: Any) -> float:
 def _check_duration(cfg: RealTimeConfig, key: str, value: Any) -> float:
     seconds = _seconds(key, value)
     if seconds == 0:
-        _warn(key, value, "a zero time-step never waits: every time-step times out")
+        warn_config(key, value, "a zero time-step never waits: every time-step times out")
     return seconds
 
 
@@ -374,10 +369,10 @@ def _check_obs_capture(cfg: RealTimeConfig, key: str, value: Any) -> float:
     if abs(seconds) > MAX_SECONDS:
         raise ConfigError(key, value, f"must be a number of seconds <= {MAX_SECONDS:g}")
     if seconds < 0:
-        _warn(key, value, "is negative: the observation is captured as soon as the action "
+        warn_config(key, value, "is negative: the observation is captured as soon as the action "
                           "is sent (as with 0)")
     elif seconds > cfg.time_step_duration:
-        _warn(key, value, f"is after the end of the time-step (time_step_duration = "
+        warn_config(key, value, f"is after the end of the time-step (time_step_duration = "
                           f"{cfg.time_step_duration!r}): every time-step overruns and times out")
     return seconds
 
@@ -385,7 +380,7 @@ def _check_obs_capture(cfg: RealTimeConfig, key: str, value: Any) -> float:
 def _check_timeout_factor(cfg: RealTimeConfig, key: str, value: Any) -> float:
     factor = _number(key, value)
     if factor <= 0:
-        _warn(key, value, "no elasticity: every time-step times out")
+        warn_config(key, value, "no elasticity: every time-step times out")
     return factor
 
 
@@ -393,20 +388,20 @@ def _check_ep_max_length(cfg: RealTimeConfig, key: str, value: Any) -> float | i
     if not isinstance(value, numbers.Real):
         raise ConfigTypeError(key, value, "must be a positive integer or inf")
     if isinstance(value, (bool, np.bool_)):
-        _warn(key, value, f"is a boolean; used as the number {int(value)}")
+        warn_config(key, value, f"is a boolean; used as the number {int(value)}")
     if value != value:
-        _warn(key, value, "is NaN: episodes are never truncated (as with inf)")
+        warn_config(key, value, "is NaN: episodes are never truncated (as with inf)")
         return math.inf
     if value == math.inf:
         return math.inf
     if isinstance(value, numbers.Integral):
         if value < 1:
-            _warn(key, value, "is below 1: every episode is truncated at its first step")
+            warn_config(key, value, "is below 1: every episode is truncated at its first step")
         return int(value)
     if value < 1:
-        _warn(key, value, "is below 1: every episode is truncated at its first step")
+        warn_config(key, value, "is below 1: every episode is truncated at its first step")
     elif int(value) != value:
-        _warn(key, value, f"is not a whole number: episodes are truncated at step "
+        warn_config(key, value, f"is not a whole number: episodes are truncated at step "
                           f"{math.ceil(value)}")
         return float(value)
     return int(value) if value >= 1 and int(value) == value else float(value)
@@ -421,7 +416,7 @@ def _check_flag(cfg: RealTimeConfig, key: str, value: Any) -> bool:
         flag = bool(value)
     except Exception as err:  # e.g. an array of several values
         raise ConfigTypeError(key, value, f"must be True or False ({err})") from None
-    _warn(key, value, f"is not True or False; taken as {flag} (its truth value), as in rtgym")
+    warn_config(key, value, f"is not True or False; taken as {flag} (its truth value), as in rtgym")
     return flag
 
 
@@ -429,7 +424,7 @@ def _check_act_buf_len(cfg: RealTimeConfig, key: str, value: Any) -> int:
     if not isinstance(value, numbers.Integral):
         raise ConfigTypeError(key, value, "must be an integer")
     if isinstance(value, (bool, np.bool_)):
-        _warn(key, value, f"is a boolean; used as the number {int(value)}")
+        warn_config(key, value, f"is a boolean; used as the number {int(value)}")
     if not 0 <= value <= MAX_ACT_BUF_LEN:
         raise ConfigError(key, value, f"must be within [0, {MAX_ACT_BUF_LEN}]")
     return int(value)
@@ -439,12 +434,12 @@ def _check_polyak(cfg: RealTimeConfig, key: str, value: Any) -> float:
     if not isinstance(value, numbers.Real) or value != value:
         if cfg.benchmark:
             raise ConfigTypeError(key, value, "must be a number in (0, 1]")
-        _warn(key, value, "is not a number; benchmarks are off, so it is unused "
+        warn_config(key, value, "is not a number; benchmarks are off, so it is unused "
                           "(0.1 if they are turned on)")
         return 0.1
     polyak = _number(key, value)
     if not 0 < polyak <= 1:
-        _warn(key, value, "is outside (0, 1]: the running averages will not converge")
+        warn_config(key, value, "is outside (0, 1]: the running averages will not converge")
     return polyak
 
 
@@ -453,7 +448,7 @@ def _check_benchmark_type(cfg: RealTimeConfig, key: str, value: Any) -> str:
         raise ConfigTypeError(key, value, 'must be "polyak" or "trace"')
     kind = value.lower()
     if kind not in ("polyak", "trace"):
-        _warn(key, value, 'is neither "polyak" nor "trace"; run as "trace", as in rtgym')
+        warn_config(key, value, 'is neither "polyak" nor "trace"; run as "trace", as in rtgym')
         return "trace"
     return kind
 

@@ -37,10 +37,10 @@ from rtgym_nb.config import (
     check_interface_object,
 )
 from rtgym_nb.errors import (
-    ConfigWarning,
     EnvClosedError,
     EpisodeNotRunningError,
     TimeStepTimeoutWarning,
+    warn_config,
 )
 from rtgym_nb.interface import RealTimeGymInterface
 
@@ -219,9 +219,7 @@ class RealTimeEnv(RtgymAttributes, gymnasium.Env):
         except Exception:  # (a space may fail on a value of the wrong kind)
             inside = False
         if not inside:
-            warnings.warn(ConfigWarning("interface", action,
-                                        f"{what} is not in the action space {space}"),
-                          stacklevel=3)
+            warn_config("interface", action, f"{what} is not in the action space {space}")
             if getattr(candidate, "shape", None) != getattr(space, "shape", None):
                 return action
         return candidate

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
 from typing import Any
+
+import gymnasium
 
 __all__ = [
     "ConfigWarning",
@@ -10,6 +15,7 @@ __all__ = [
     "EpisodeNotRunningError",
     "InterfaceHangError",
     "TimeStepTimeoutWarning",
+    "warn_config",
 ]
 
 
@@ -51,3 +57,17 @@ class ConfigWarning(UserWarning):
         text = repr(value)
         text = text if len(text) <= 80 else text[:77] + "..."
         super().__init__(f"config[{key!r}] = {text}: {message}")
+
+
+_INTERNAL = (os.path.dirname(os.path.abspath(__file__)) + os.sep,
+             os.path.dirname(os.path.abspath(gymnasium.__file__)) + os.sep)
+
+
+def warn_config(key: Any, value: Any, message: str) -> None:
+    """Warn :class:`ConfigWarning`, attributed to the user's line (``gymnasium.make``, a setter
+    call), not to the line of rtgym_nb or gymnasium that noticed."""
+    level, frame = 1, sys._getframe(0)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_INTERNAL):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(ConfigWarning(key, value, message), stacklevel=level)
