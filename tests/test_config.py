@@ -411,3 +411,12 @@ def test_interface_args_and_kwargs_reach_the_constructor(env_id):
         assert env.step(env.action_space.sample())[2] is True
     finally:
         env.close()
+
+
+def test_config_warning_points_at_the_callers_line(env_id):
+    with pytest.warns(ConfigWarning) as record:
+        env = gymnasium.make(env_id, config=sim_config(ep_max_length=0))
+    with pytest.warns(ConfigWarning) as written:
+        env.unwrapped.act_buf_len = 2
+    env.close()
+    assert record[0].filename == written[0].filename == __file__
