@@ -18,6 +18,7 @@ from rtgym_nb.config import (
 from rtgym_nb.course.drone import DummyRCDrone
 from rtgym_nb.env import RealTimeEnv, RealTimeEnvTS
 from rtgym_nb.errors import (
+    ConfigWarning,
     EnvClosedError,
     EpisodeNotRunningError,
     InterfaceHangError,
@@ -31,6 +32,7 @@ __all__ = [
     "DEFAULT_CONFIG_DICT",
     "ConfigError",
     "ConfigTypeError",
+    "ConfigWarning",
     "DummyRCDrone",
     "EnvClosedError",
     "EpisodeNotRunningError",

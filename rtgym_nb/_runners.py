@@ -477,7 +477,7 @@ class PersistentThreadRunner(Runner):
                     if job is None:
                         continue
                 else:
-                    job = self._get()
+                    job = self._take_deferred() or self._get()
                 if job is _STOP:
                     self._drop_deferred()
                     return
@@ -485,6 +485,18 @@ class PersistentThreadRunner(Runner):
                 job.run()
                 self._running = None
             self._drop_deferred()
+
+    def _take_deferred(self) -> _Job | None:
+        """Stop deferring, and return the job deferred meanwhile, if any.
+
+        With no capture pending there is nothing to defer to: a job run from the queue (a
+        ``wait()`` or ``stop()`` that closed the time-step) may have left a ``step()`` in the
+        slot, which would otherwise wait there forever.
+        """
+        with self._slot_lock:
+            self._deferring = False
+            job, self._slot = self._slot, None
+        return job
 
     def _drop_deferred(self, death: BaseException | None = None) -> None:
         """On close: a job still deferred never runs; its caller gets an error, not a hang."""

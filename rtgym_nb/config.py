@@ -8,8 +8,15 @@ Two ways in, one way through:
   what our notebooks use.
 * :class:`RealTimeConfig` is what an environment actually runs on. It is built from any such
   dictionary by :meth:`RealTimeConfig.from_dict`, which copies it (later changes to the dict
-  never reach a live environment) and rejects unknown keys, wrong types and bad values with a
-  :class:`ConfigError` that names the key and quotes the value.
+  never reach a live environment) and checks every entry.
+
+The checks follow one principle: what rtgym 0.16 runs, rtgym_nb runs. An entry rtgym runs but
+that is probably a mistake (a key close to a known one, ``start_obs_capture`` after the end of
+the time-step, ``ep_max_length=0``...) gets a :class:`~rtgym_nb.errors.ConfigWarning` and runs
+as in rtgym; other unknown keys are ignored, as rtgym ignores them. Only an entry that cannot
+run at all (a negative time-step, an interface that is not callable, a value of a type the
+key's arithmetic cannot use) raises, at construction, a :class:`ConfigError` that names the
+key and quotes the value.
 """
 
 from __future__ import annotations
@@ -19,13 +26,14 @@ import dataclasses
 import difflib
 import math
 import numbers
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
 from rtgym_nb._clock import Clock, SimulatedClock, WallClock
-from rtgym_nb.interface import RealTimeGymInterface
+from rtgym_nb.errors import warn_config
+from rtgym_nb.interface import REQUIRED_METHODS, RealTimeGymInterface
 
 __all__ = [
     "DEFAULT_CONFIG_DICT",
@@ -35,6 +43,7 @@ __all__ = [
     "ConfigError",
     "ConfigTypeError",
     "RealTimeConfig",
+    "check_interface_object",
     "make_config",
 ]
 
@@ -109,20 +118,22 @@ DEFAULT_CONFIG_DICT: dict[str, Any] = {
 """rtgym 0.16's configuration dictionary: replace ``"interface"`` with your class.
 
 Kept mutable on purpose (the rtgym tutorial mutates it in place). Prefer :func:`make_config`.
-Every key of :class:`RealTimeConfig` is accepted, including those not listed here.
+Every key of :class:`RealTimeConfig` is accepted, including those not listed here; other keys
+are ignored (with a :class:`~rtgym_nb.errors.ConfigWarning` when close to a known one).
 """
 
 
 @dataclasses.dataclass
 class RealTimeConfig:
-    """Everything a real-time environment needs to know, validated.
+    """Everything a real-time environment needs to know, checked.
 
     Build it with :meth:`from_dict`; the fields keep rtgym 0.16's names and defaults, with a few
     additions at the end.
     """
 
-    interface: type = RealTimeGymInterface
-    """Your :class:`RealTimeGymInterface` subclass (the class, not an instance)."""
+    interface: Callable[..., Any] = RealTimeGymInterface
+    """What builds your interface: usually your :class:`RealTimeGymInterface` subclass, or any
+    callable (``functools.partial``, a factory) returning an object with its methods."""
 
     interface_args: tuple = ()
     """Positional arguments for the interface's constructor."""
@@ -134,10 +145,11 @@ class RealTimeConfig:
     """Nominal duration of a time-step, in seconds: actions are sent at this period."""
 
     start_obs_capture: float = 0.05
-    """When, after a time-step starts, its observation is captured (0 to ``time_step_duration``).
+    """When, after a time-step starts, its observation is captured.
 
     Equal to ``time_step_duration`` (capture at the very end) unless capture takes a sizeable
-    part of the time-step and you want it to finish by the end.
+    part of the time-step and you want it to finish by the end. A later capture runs (as in
+    rtgym) but makes every time-step overrun.
     """
 
     time_step_timeout_factor: float = 1.0
@@ -164,7 +176,7 @@ class RealTimeConfig:
     """Weight of the newest sample in the benchmarks' running averages, in (0, 1]."""
 
     benchmark_type: str = "polyak"
-    """``"polyak"`` (running averages) or ``"trace"`` (full histories)."""
+    """``"polyak"`` (running averages) or ``"trace"`` (histories, with rtgym's keys)."""
 
     wait_on_done: bool = False
     """Call ``wait()`` automatically when an episode ends."""
@@ -187,32 +199,29 @@ class RealTimeConfig:
     trace_length: int = 20_000
     """Time-steps kept in the timing trace (a ring buffer: memory stays constant)."""
 
-    hang_timeout: float = 10.0
+    hang_timeout: float | None = None
     """Seconds a call to the interface on a worker thread may take before the caller gets an
-    :class:`~rtgym_nb.errors.InterfaceHangError` instead of waiting forever (at most
-    :data:`MAX_SECONDS`).
+    :class:`~rtgym_nb.errors.InterfaceHangError` instead of waiting (at most
+    :data:`MAX_SECONDS`); ``None`` (the default, as in rtgym): wait as long as it takes.
 
-    Worker threads are ``real-time-gym-ts-v1``'s worker (every call) and ``real-time-gym-v1``'s
-    capture thread (with ``start_obs_capture < time_step_duration`` on the wall clock). A call
-    made on the caller's own thread (``send_control`` and the rest on ``real-time-gym-v1``)
-    cannot be interrupted: a hang there blocks the caller until the interface returns."""
+    Opt in when a hung device must not freeze your program (a training run left unattended),
+    with a value well above your slowest legitimate call (a ``reset()`` that waits for an
+    operator or a respawn). Worker threads are ``real-time-gym-ts-v1``'s worker (every call)
+    and ``real-time-gym-v1``'s capture thread (with ``start_obs_capture < time_step_duration``
+    on the wall clock). A call made on the caller's own thread (``send_control`` and the rest
+    on ``real-time-gym-v1``) cannot be interrupted: a hang there blocks the caller until the
+    interface returns."""
 
     @classmethod
     def from_dict(cls, config: Mapping[str, Any] | RealTimeConfig | None) -> RealTimeConfig:
-        """Copy and validate a configuration dictionary (rtgym's keys, plus ours)."""
+        """Copy and check a configuration dictionary (rtgym's keys, plus ours)."""
         if isinstance(config, RealTimeConfig):
             return copy.copy(config)
         if config is None:
             config = DEFAULT_CONFIG_DICT
         if not isinstance(config, Mapping):
             raise ConfigTypeError("<config>", config, "the configuration must be a dict")
-        known = {f.name for f in dataclasses.fields(cls)}
-        for key in config:
-            if key not in known:
-                hint = difflib.get_close_matches(str(key), sorted(known), n=1)
-                extra = f"; did you mean {hint[0]!r}?" if hint else ""
-                raise ConfigError(key, config[key], f"unknown configuration key{extra}")
-        values = {key: config[key] for key in config}
+        values = known_entries(config)
         if "interface_kwargs" in values and isinstance(values["interface_kwargs"], Mapping):
             values["interface_kwargs"] = dict(values["interface_kwargs"])
         result = cls(**values)
@@ -220,75 +229,43 @@ class RealTimeConfig:
         return result
 
     def validate(self) -> None:
-        """Raise :class:`ConfigError` on the first bad entry."""
-        interface = self.interface
-        if not (isinstance(interface, type) and issubclass(interface, RealTimeGymInterface)):
-            raise ConfigTypeError(
-                "interface", interface, "must be a subclass of rtgym_nb.RealTimeGymInterface"
-            )
-        if interface is RealTimeGymInterface:
-            raise ConfigError(
-                "interface", interface,
-                "is the abstract base class (is the key missing?); put your own subclass here",
-            )
-        if not isinstance(self.interface_args, (tuple, list)):
-            raise ConfigTypeError("interface_args", self.interface_args, "must be a tuple")
-        self.interface_args = tuple(self.interface_args)
-        if not isinstance(self.interface_kwargs, Mapping) or not all(
-            isinstance(k, str) for k in self.interface_kwargs
-        ):
-            raise ConfigTypeError(
-                "interface_kwargs", self.interface_kwargs, "must be a dict with string keys"
-            )
-        self.time_step_duration = check_time_step_duration(self.time_step_duration)
-        self.start_obs_capture = check_start_obs_capture(
-            self.start_obs_capture, self.time_step_duration
-        )
-        self.time_step_timeout_factor = check_timeout_factor(self.time_step_timeout_factor)
-        self.ep_max_length = check_ep_max_length(self.ep_max_length)
-        for key in ("act_in_obs", "reset_act_buf", "benchmark", "wait_on_done",
-                    "last_act_on_reset"):
-            setattr(self, key, _boolean(key, getattr(self, key)))
-        self.act_buf_len = _integer("act_buf_len", self.act_buf_len, 0, MAX_ACT_BUF_LEN)
-        polyak = _real("benchmark_polyak", self.benchmark_polyak)
-        if not 0 < polyak <= 1:
-            raise ConfigError("benchmark_polyak", self.benchmark_polyak, "must be in (0, 1]")
-        self.benchmark_polyak = polyak
-        if not isinstance(self.benchmark_type, str):
-            raise ConfigTypeError("benchmark_type", self.benchmark_type, 'must be a string')
-        if self.benchmark_type.lower() not in ("polyak", "trace"):
-            raise ConfigError("benchmark_type", self.benchmark_type,
-                              'must be "polyak" or "trace"')
-        self.benchmark_type = self.benchmark_type.lower()
-        for key in ("act_prepro_func", "obs_prepro_func"):
-            func = getattr(self, key)
-            if func is not None and not callable(func):
-                raise ConfigTypeError(key, func, "must be callable or None")
-        self.clock = make_clock(self.clock)
-        self.trace_length = _integer("trace_length", self.trace_length, 2, MAX_TRACE_LENGTH)
-        hang = _real("hang_timeout", self.hang_timeout)
-        if not 0 < hang <= MAX_SECONDS:
-            raise ConfigError("hang_timeout", self.hang_timeout,
-                              f"must be a number of seconds in (0, {MAX_SECONDS:g}]")
-        self.hang_timeout = hang
+        """Check every entry in turn: raise :class:`ConfigError` or warn, normalise the value."""
+        for field in dataclasses.fields(self):
+            setattr(self, field.name, self.checked(field.name, getattr(self, field.name)))
+
+    def checked(self, key: str, value: Any) -> Any:
+        """``value`` normalised for ``key``, in the context of the other entries.
+
+        Raises :class:`ConfigError` if it cannot run; warns
+        (:class:`~rtgym_nb.errors.ConfigWarning`) if rtgym would run it but it is probably a
+        mistake. The environment's setters go through here too.
+        """
+        return _CHECKS[key](self, key, value)
 
 
-def make_config(interface: type | None = None, **overrides: Any) -> dict[str, Any]:
+def known_entries(config: Mapping[Any, Any]) -> dict[str, Any]:
+    """The entries of ``config`` that are configuration keys; the others are ignored, as rtgym
+    ignores them, with a :class:`~rtgym_nb.errors.ConfigWarning` for a near-miss of a key."""
+    known = {f.name for f in dataclasses.fields(RealTimeConfig)}
+    for key in config:
+        if key in known:
+            continue
+        hint = difflib.get_close_matches(key, sorted(known), n=1) if isinstance(key, str) else []
+        if hint:
+            warn_config(key, config[key], f"unknown key, ignored; did you mean {hint[0]!r}?")
+    return {key: config[key] for key in config if key in known}
+
+
+def make_config(interface: Callable[..., Any] | None = None, **overrides: Any) -> dict[str, Any]:
     """A fresh configuration dictionary: rtgym's defaults, then ``interface`` and ``overrides``.
 
-    Unlike mutating ``DEFAULT_CONFIG_DICT``, this never affects anyone else. Keys are checked
-    here (with a did-you-mean hint); values are checked when the environment is made.
+    Unlike mutating ``DEFAULT_CONFIG_DICT``, this never affects anyone else. Keys and values
+    are checked when the environment is made (:meth:`RealTimeConfig.from_dict`).
     """
     config = copy.deepcopy(DEFAULT_CONFIG_DICT)
     if interface is not None:
         config["interface"] = interface
-    known = {f.name for f in dataclasses.fields(RealTimeConfig)}
-    for key, value in overrides.items():
-        if key not in known:
-            hint = difflib.get_close_matches(key, sorted(known), n=1)
-            extra = f"; did you mean {hint[0]!r}?" if hint else ""
-            raise ConfigError(key, value, f"unknown configuration key{extra}")
-        config[key] = value
+    config.update(overrides)
     return config
 
 
@@ -307,45 +284,58 @@ def make_clock(spec: Any) -> Clock:
     raise ConfigTypeError("clock", spec, 'must be "wall", "simulated" or a clock instance')
 
 
-# Errors quote the value as given (not its float conversion), so the user recognises it.
+def check_interface_object(interface: Any, factory: Any) -> Any:
+    """``interface`` (built by ``factory``, the ``"interface"`` entry) if it has every method
+    the environment calls (duck typing), else :class:`ConfigTypeError` naming the first
+    missing one."""
+    for name in REQUIRED_METHODS:
+        if not callable(getattr(interface, name, None)):
+            raise ConfigTypeError(
+                "interface", factory,
+                f"builds a {type(interface).__name__!r} without a method {name}() (an "
+                f"interface needs {', '.join(REQUIRED_METHODS)})",
+            )
+    return interface
 
-def check_time_step_duration(value: Any) -> float:
-    seconds = _real("time_step_duration", value)
-    if not 0 < seconds <= MAX_SECONDS:
-        raise ConfigError("time_step_duration", value,
-                          f"must be a number of seconds in (0, {MAX_SECONDS:g}]")
-    return seconds
 
+# -- one check per key -------------------------------------------------------------------------
+# Each takes (config, key, value) and returns the value to run on. Messages quote the value as
+# given (not its conversion), so the user recognises it.
 
-def check_start_obs_capture(value: Any, time_step_duration: float) -> float:
-    seconds = _real("start_obs_capture", value)
-    if not 0 <= seconds <= time_step_duration:
-        raise ConfigError(
-            "start_obs_capture", value,
-            f"must be within [0, time_step_duration] = [0, {time_step_duration!r}]",
+def _check_interface(cfg: RealTimeConfig, key: str, value: Any) -> Any:
+    if not callable(value):
+        raise ConfigTypeError(
+            key, value,
+            "must be callable: your interface class, or a factory returning an interface",
         )
-    return seconds
+    if value is RealTimeGymInterface:
+        raise ConfigError(
+            key, value,
+            "is the abstract base class (is the key missing?); put your own subclass here",
+        )
+    # (the methods are checked on the object it builds: a class may provide them only on its
+    # instances, through __init__ or __getattr__, and rtgym runs such classes)
+    return value
 
 
-def check_timeout_factor(value: Any) -> float:
-    factor = _real("time_step_timeout_factor", value)
-    if not factor > 0:
-        raise ConfigError("time_step_timeout_factor", value, "must be > 0")
-    return factor
+def _check_args(cfg: RealTimeConfig, key: str, value: Any) -> tuple:
+    if isinstance(value, (tuple, list)):
+        return tuple(value)
+    if not isinstance(value, Iterable):
+        raise ConfigTypeError(key, value, "must be a tuple (it is unpacked with *)")
+    warn_config(key, value, "is not a tuple; unpacked with * as rtgym does, element by element")
+    return tuple(value)
 
 
-def check_ep_max_length(value: Any) -> float | int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise ConfigTypeError("ep_max_length", value, "must be a positive integer or inf")
-    if value == math.inf:
-        return math.inf
-    if value != value or value < 1 or int(value) != value:
-        raise ConfigError("ep_max_length", value, "must be a positive integer or inf")
-    return int(value)
+def _check_kwargs(cfg: RealTimeConfig, key: str, value: Any) -> dict:
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise ConfigTypeError(key, value, "must be a dict with string keys (unpacked with **)")
+    return value if isinstance(value, dict) else dict(value)
 
 
-def _real(key: str, value: Any) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+def _number(key: str, value: Any) -> float:
+    """``value`` as a float; ConfigError if arithmetic cannot use it, or it is NaN."""
+    if not isinstance(value, numbers.Real):
         raise ConfigTypeError(key, value, "must be a number")
     try:
         number = float(value)
@@ -353,18 +343,169 @@ def _real(key: str, value: Any) -> float:
         raise ConfigError(key, value, "is too large") from None
     if number != number:
         raise ConfigError(key, value, "must not be NaN")
+    if isinstance(value, (bool, np.bool_)):
+        warn_config(key, value, f"is a boolean; used as the number {number!r}")
     return number
 
 
-def _integer(key: str, value: Any, minimum: int, maximum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+def _seconds(key: str, value: Any) -> float:
+    seconds = _number(key, value)
+    if seconds < 0:
+        raise ConfigError(key, value, "must not be negative")
+    if seconds > MAX_SECONDS:
+        raise ConfigError(key, value, f"must be a number of seconds <= {MAX_SECONDS:g}")
+    return seconds
+
+
+def _check_duration(cfg: RealTimeConfig, key: str, value: Any) -> float:
+    seconds = _seconds(key, value)
+    if seconds == 0:
+        warn_config(key, value, "a zero time-step never waits: every time-step times out")
+    return seconds
+
+
+def _check_obs_capture(cfg: RealTimeConfig, key: str, value: Any) -> float:
+    seconds = _number(key, value)
+    if abs(seconds) > MAX_SECONDS:
+        raise ConfigError(key, value, f"must be a number of seconds <= {MAX_SECONDS:g}")
+    if seconds < 0:
+        warn_config(key, value, "is negative: the observation is captured as soon as the action "
+                          "is sent (as with 0)")
+    elif seconds > cfg.time_step_duration:
+        warn_config(key, value, f"is after the end of the time-step (time_step_duration = "
+                          f"{cfg.time_step_duration!r}): every time-step overruns and times out")
+    return seconds
+
+
+def _check_timeout_factor(cfg: RealTimeConfig, key: str, value: Any) -> float:
+    factor = _number(key, value)
+    if factor <= 0:
+        warn_config(key, value, "no elasticity: every time-step times out")
+    return factor
+
+
+def _check_ep_max_length(cfg: RealTimeConfig, key: str, value: Any) -> float | int:
+    if not isinstance(value, numbers.Real):
+        raise ConfigTypeError(key, value, "must be a positive integer or inf")
+    if isinstance(value, (bool, np.bool_)):
+        warn_config(key, value, f"is a boolean; used as the number {int(value)}")
+    if value != value:
+        warn_config(key, value, "is NaN: episodes are never truncated (as with inf)")
+        return math.inf
+    if value == math.inf:
+        return math.inf
+    if isinstance(value, numbers.Integral):
+        if value < 1:
+            warn_config(key, value, "is below 1: every episode is truncated at its first step")
+        return int(value)
+    if value < 1:
+        warn_config(key, value, "is below 1: every episode is truncated at its first step")
+    elif int(value) != value:
+        warn_config(key, value, f"is not a whole number: episodes are truncated at step "
+                          f"{math.ceil(value)}")
+        return float(value)
+    return int(value) if value >= 1 and int(value) == value else float(value)
+
+
+def _check_flag(cfg: RealTimeConfig, key: str, value: Any) -> bool:
+    if isinstance(value, (bool, np.bool_)) or (
+        isinstance(value, numbers.Integral) and value in (0, 1)
+    ):
+        return bool(value)
+    try:
+        flag = bool(value)
+    except Exception as err:  # e.g. an array of several values
+        raise ConfigTypeError(key, value, f"must be True or False ({err})") from None
+    warn_config(key, value, f"is not True or False; taken as {flag} (its truth value), as in rtgym")
+    return flag
+
+
+def _check_act_buf_len(cfg: RealTimeConfig, key: str, value: Any) -> int:
+    if not isinstance(value, numbers.Integral):
         raise ConfigTypeError(key, value, "must be an integer")
-    if not minimum <= value <= maximum:
-        raise ConfigError(key, value, f"must be within [{minimum}, {maximum}]")
+    if isinstance(value, (bool, np.bool_)):
+        warn_config(key, value, f"is a boolean; used as the number {int(value)}")
+    if not 0 <= value <= MAX_ACT_BUF_LEN:
+        raise ConfigError(key, value, f"must be within [0, {MAX_ACT_BUF_LEN}]")
     return int(value)
 
 
-def _boolean(key: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ConfigTypeError(key, value, "must be True or False")
-    return bool(value)
+def _check_polyak(cfg: RealTimeConfig, key: str, value: Any) -> float:
+    if not isinstance(value, numbers.Real) or value != value:
+        if cfg.benchmark:
+            raise ConfigTypeError(key, value, "must be a number in (0, 1]")
+        warn_config(key, value, "is not a number; benchmarks are off, so it is unused "
+                          "(0.1 if they are turned on)")
+        return 0.1
+    polyak = _number(key, value)
+    if not 0 < polyak <= 1:
+        warn_config(key, value, "is outside (0, 1]: the running averages will not converge")
+    return polyak
+
+
+def _check_benchmark_type(cfg: RealTimeConfig, key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigTypeError(key, value, 'must be "polyak" or "trace"')
+    kind = value.lower()
+    if kind not in ("polyak", "trace"):
+        warn_config(key, value, 'is neither "polyak" nor "trace"; run as "trace", as in rtgym')
+        return "trace"
+    return kind
+
+
+def _check_prepro(cfg: RealTimeConfig, key: str, value: Any) -> Callable | None:
+    if callable(value):
+        return value
+    try:
+        off = not value
+    except Exception:
+        off = False
+    if off:  # rtgym tests ``if func:``, so any false value means "none"
+        return None
+    raise ConfigTypeError(key, value, "must be callable or None")
+
+
+def _check_clock(cfg: RealTimeConfig, key: str, value: Any) -> Clock:
+    return make_clock(value)
+
+
+def _check_trace_length(cfg: RealTimeConfig, key: str, value: Any) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise ConfigTypeError(key, value, "must be an integer")
+    if not 2 <= value <= MAX_TRACE_LENGTH:
+        raise ConfigError(key, value, f"must be within [2, {MAX_TRACE_LENGTH}]")
+    return int(value)
+
+
+def _check_hang_timeout(cfg: RealTimeConfig, key: str, value: Any) -> float | None:
+    if value is None:
+        return None
+    seconds = _number(key, value)
+    if not 0 < seconds <= MAX_SECONDS:
+        raise ConfigError(key, value,
+                          f"must be None or a number of seconds in (0, {MAX_SECONDS:g}]")
+    return seconds
+
+
+_CHECKS: dict[str, Callable[[RealTimeConfig, str, Any], Any]] = {
+    "interface": _check_interface,
+    "interface_args": _check_args,
+    "interface_kwargs": _check_kwargs,
+    "time_step_duration": _check_duration,
+    "start_obs_capture": _check_obs_capture,
+    "time_step_timeout_factor": _check_timeout_factor,
+    "ep_max_length": _check_ep_max_length,
+    "act_in_obs": _check_flag,
+    "act_buf_len": _check_act_buf_len,
+    "reset_act_buf": _check_flag,
+    "benchmark": _check_flag,
+    "benchmark_polyak": _check_polyak,
+    "benchmark_type": _check_benchmark_type,
+    "wait_on_done": _check_flag,
+    "last_act_on_reset": _check_flag,
+    "act_prepro_func": _check_prepro,
+    "obs_prepro_func": _check_prepro,
+    "clock": _check_clock,
+    "trace_length": _check_trace_length,
+    "hang_timeout": _check_hang_timeout,
+}

@@ -23,26 +23,31 @@ import gymnasium
 import numpy as np
 from gymnasium import spaces
 
+from rtgym_nb._attributes import RtgymAttributes
 from rtgym_nb._clock import Clock
 from rtgym_nb._pipeline import Captured, Pipeline
 from rtgym_nb._runners import Runner, make_runner
 from rtgym_nb._schedule import ElasticSchedule
 from rtgym_nb._timing import PolyakBenchmark, TimingTrace
 from rtgym_nb.config import (
+    MAX_SECONDS,
     ConfigError,
+    ConfigTypeError,
     RealTimeConfig,
-    check_ep_max_length,
-    check_start_obs_capture,
-    check_time_step_duration,
-    check_timeout_factor,
+    check_interface_object,
 )
-from rtgym_nb.errors import EnvClosedError, EpisodeNotRunningError, TimeStepTimeoutWarning
+from rtgym_nb.errors import (
+    EnvClosedError,
+    EpisodeNotRunningError,
+    TimeStepTimeoutWarning,
+    warn_config,
+)
 from rtgym_nb.interface import RealTimeGymInterface
 
 __all__ = ["RealTimeEnv", "RealTimeEnvTS"]
 
 
-class RealTimeEnv(gymnasium.Env):
+class RealTimeEnv(RtgymAttributes, gymnasium.Env):
     """A Gymnasium environment that runs your :class:`RealTimeGymInterface` in real time.
 
     Usually made with ``gymnasium.make("real-time-gym-v1", config=...)`` (or ``-ts-v1``).
@@ -57,14 +62,31 @@ class RealTimeEnv(gymnasium.Env):
             interface has such an attribute.
 
     Attributes:
+        The attributes of rtgym 0.16's ``RealTimeEnv`` and ``RealTimeEnvTS``, with the same
+        meaning: the configuration entries (``time_step_duration``, ``start_obs_capture``,
+        ``time_step_timeout_factor``, ``ep_max_length``, ``act_in_obs``, ``act_buf_len``,
+        ``reset_act_buf``, ``wait_on_done``, ``last_act_on_reset``, ``benchmark``,
+        ``benchmark_polyak``, ``act_prepro_func``, ``obs_prepro_func``; reading one reads
+        :attr:`config`, setting one checks the value as the configuration would, takes the
+        step lock, updates :attr:`config` and takes effect from the next time-step),
+        ``time_step_timeout``, ``interface_cls``, ``interface_args``, ``interface_kwargs``,
+        ``interface_observation_space``, ``interface_action_space``, ``is_waiting``,
+        ``time_initialized``, ``seed``, ``options`` and:
+
         interface: The interface instance.
-        clock: The clock everything runs on; with ``"clock": "simulated"``, call
-            ``env.unwrapped.clock.sleep(d)`` to spend modelled inference time.
-        trace: Timestamps of recent time-steps (:class:`~rtgym_nb._timing.TimingTrace`).
         act_buf: The action buffer (most recent action last).
         default_action: The action ``reset()`` sends (see :meth:`set_default_action`).
         current_step: Time-steps since the last ``reset()``.
         running: An episode is running (``step()`` is allowed).
+
+        rtgym_nb's own:
+
+        config: The live configuration (:class:`~rtgym_nb.config.RealTimeConfig`); every
+            setter shows here.
+        clock: The clock everything runs on; with ``"clock": "simulated"``, call
+            ``env.unwrapped.clock.sleep(d)`` to spend modelled inference time.
+        trace: Timestamps of recent time-steps (:class:`~rtgym_nb._timing.TimingTrace`):
+            richer than ``benchmarks()`` with ``benchmark_type="trace"``, always on.
         timeouts: Number of time-steps that broke the elastic constraint.
         warn_on_timeout: Warn (:class:`~rtgym_nb.errors.TimeStepTimeoutWarning`) when a
             time-step times out (default True). Code that steps from a background thread, where
@@ -72,7 +94,8 @@ class RealTimeEnv(gymnasium.Env):
             reads :attr:`timeouts` instead.
 
     Threads: ``reset``, ``step``, ``wait`` and ``render`` may be called from several threads;
-    they are serialized by one re-entrant lock, held for the whole call. Each call therefore
+    they are serialized by one re-entrant lock, held for the whole call (the setters and
+    ``stop`` take it too). Each call therefore
     runs a complete time-step (or reset) on its own: two threads' steps are never interleaved,
     the action buffer receives the actions in the order their calls took the lock, and each
     observation carries the buffer as it was right after its own action. Which of two waiting
@@ -90,7 +113,8 @@ class RealTimeEnv(gymnasium.Env):
     ``send_control`` already under way completes), so nothing reaches the device after the
     interrupt until the next ``reset``.
 
-    Hangs: an interface call made on a worker thread (every call on ``real-time-gym-ts-v1``; the
+    Hangs (only with ``hang_timeout`` set; it is off by default): an interface call made on a
+    worker thread (every call on ``real-time-gym-ts-v1``; the
     mid-step capture thread of ``real-time-gym-v1``) that overruns ``hang_timeout`` raises
     :class:`~rtgym_nb.errors.InterfaceHangError`; from then on the environment only closes
     (promptly, without waiting for the stuck thread), and the stuck call sends nothing more
@@ -119,24 +143,26 @@ class RealTimeEnv(gymnasium.Env):
         self.clock: Clock = cfg.clock
         self._closed = False
         self._lock = threading.RLock()
-        self._runner: Runner = make_runner(runner, self.clock, cfg.hang_timeout)
+        hang_timeout = MAX_SECONDS if cfg.hang_timeout is None else cfg.hang_timeout
+        self._runner: Runner = make_runner(runner, self.clock, hang_timeout)
         self._finalizer = weakref.finalize(self, self._runner.close)
         try:
-            self.interface = self._runner.call(self._build_interface)
+            self.interface = check_interface_object(
+                self._runner.call(self._build_interface), cfg.interface)
             inner_obs_space, action_space, default_action = self._runner.call(self._read_spaces)
             _check_observation_space(inner_obs_space)
+            if not isinstance(action_space, spaces.Space):
+                raise ConfigTypeError("interface", action_space,
+                                      "get_action_space() must return a gymnasium space")
             self.action_space = action_space
             self.default_action = self._check_action(default_action, "get_default_action()")
         except BaseException:  # a failed construction must not leave the worker running
             self.close()
             raise
-        self.act_in_obs = cfg.act_in_obs
-        self.act_buf_len = cfg.act_buf_len
-        self.reset_act_buf = cfg.reset_act_buf
-        self.last_act_on_reset = cfg.last_act_on_reset
-        self.wait_on_done = cfg.wait_on_done
-        self.benchmark = cfg.benchmark
-        self.benchmark_type = cfg.benchmark_type
+        self.interface_observation_space = inner_obs_space
+        self.interface_action_space = action_space
+        self.seed: int | None = None
+        self.options: dict | None = None
         buffered = (action_space,) * (cfg.act_buf_len if cfg.act_in_obs else 0)
         self.observation_space = spaces.Tuple((*inner_obs_space.spaces, *buffered))
         self.act_buf: deque = deque(maxlen=cfg.act_buf_len)
@@ -144,12 +170,12 @@ class RealTimeEnv(gymnasium.Env):
         self._stepping: Any = None  # the action of the step() in progress
         self._prepared: tuple | None = None  # what _prepare_buffer made for it
         self._prepare = self._prepare_buffer  # (bound once: step() hands it over every time)
-        self._fill_action_buffer()
+        self.init_action_buffer()
         self.current_step = 0
         self.running = False
         self.warn_on_timeout = True
         self._ep_max_length = cfg.ep_max_length
-        self.bench = PolyakBenchmark(cfg.benchmark_polyak)
+        self._bench = PolyakBenchmark(cfg.benchmark_polyak)
         self._last_return: float | None = None
         self.trace = TimingTrace(cfg.trace_length)
         self._schedule = ElasticSchedule(
@@ -179,7 +205,8 @@ class RealTimeEnv(gymnasium.Env):
         )
 
     def _check_action(self, action: Any, what: str) -> Any:
-        """``action`` as the action space's dtype, or ConfigError if outside the space."""
+        """``action`` as the action space's dtype; a ConfigWarning if outside the space (rtgym
+        takes it as it is, and so do we)."""
         space = self.action_space
         candidate = action
         if isinstance(space, spaces.Box):
@@ -187,8 +214,14 @@ class RealTimeEnv(gymnasium.Env):
                 candidate = np.array(action, dtype=space.dtype)
             except (TypeError, ValueError):
                 candidate = action
-        if not space.contains(candidate):
-            raise ConfigError("interface", action, f"{what} is not in the action space {space}")
+        try:
+            inside = space.contains(candidate)
+        except Exception:  # (a space may fail on a value of the wrong kind)
+            inside = False
+        if not inside:
+            warn_config("interface", action, f"{what} is not in the action space {space}")
+            if getattr(candidate, "shape", None) != getattr(space, "shape", None):
+                return action
         return candidate
 
     def _as_buffered(self, action: Any) -> Any:
@@ -201,6 +234,8 @@ class RealTimeEnv(gymnasium.Env):
         space = self.action_space
         if type(action) is np.ndarray and action.dtype == getattr(space, "dtype", None):
             return action.copy()
+        if action is None:  # rtgym's step(None), "send nothing": None goes in the buffer
+            return None
         if isinstance(space, spaces.Box):
             try:
                 return np.array(action, dtype=space.dtype)
@@ -223,7 +258,8 @@ class RealTimeEnv(gymnasium.Env):
             snapshot = _copies([*self.act_buf, buffered][-self.act_buf_len:])
         self._prepared = (buffered, snapshot)
 
-    def _fill_action_buffer(self) -> None:
+    def init_action_buffer(self) -> None:
+        """Fill the action buffer with the default action (as ``reset()`` does)."""
         for _ in range(self.act_buf_len):
             self.act_buf.append(self.default_action)
 
@@ -247,8 +283,10 @@ class RealTimeEnv(gymnasium.Env):
             call_time = self.clock.now()
             self._check_open()
             super().reset(seed=seed)
+            self.seed = seed
+            self.options = options
             if self.reset_act_buf:
-                self._fill_action_buffer()
+                self.init_action_buffer()
                 action = self.default_action
             elif self.last_act_on_reset:
                 action = self._last_action
@@ -334,7 +372,7 @@ class RealTimeEnv(gymnasium.Env):
         self, call_time: float, joined: float, captured: Captured, sent: bool
     ) -> None:
         """rtgym's running averages, updated on the caller's thread after each step()."""
-        bench, trace, row = self.bench, self.trace, self._pipeline.row
+        bench, trace, row = self._bench, self.trace, self._pipeline.row
         bench.add("step_duration", self.clock.now() - call_time)
         bench.add("join_duration", joined - call_time)
         if self._last_return is not None:
@@ -420,76 +458,38 @@ class RealTimeEnv(gymnasium.Env):
     def benchmarks(self) -> dict:
         """rtgym's benchmarks: ``{name: (average, average deviation)}`` for six durations.
 
-        With ``benchmark_type="trace"``: ``{"clock": {...}, "deltas": {...}}`` histories (one
-        value per time-step, from :attr:`trace`).
+        With ``benchmark_type="trace"``, rtgym's histories: ``{"clock": {...}, "deltas": {...}}``
+        with rtgym's keys (``"clock"``: ``start_step``, ``end_step_join``, ``end_step``,
+        ``start_get_obs``, ``end_get_obs``, ``start_send_control``, ``end_send_control``; one
+        value per time-step). Every timestamp, under rtgym_nb's own names, is in :attr:`trace`.
         """
         if not self.benchmark:
             raise RuntimeError(
                 'benchmarks are off: set config["benchmark"] = True to record them'
             )
-        if self.benchmark_type == "trace":
-            return {"clock": self.trace.arrays(), "deltas": self.trace.durations()}
-        return self.bench.as_dict()
+        if self.config.benchmark_type == "trace":
+            ours = self.trace.arrays()
+            clock = {theirs: ours[name] for theirs, name in _RTGYM_TRACE_KEYS.items()}
+            return {"clock": clock, "deltas": self.trace.durations()}
+        return self._bench.as_dict()
 
-    def set_default_action(self, default_action: Any) -> None:
-        """Replace the action that ``reset()`` sends (and fills the buffer with)."""
-        self.default_action = self._check_action(default_action, "the new default action")
+    def stop(self) -> None:
+        """rtgym's ``stop()``: wait for the open time-step to end (its observation is kept for
+        the next ``step()``). Does nothing on a closed environment, so a client's own
+        ``close()`` may call it in any order."""
+        with self._lock:
+            if self._closed:
+                return
+            self._runner.call(self._stop_job)
 
-    def set_time_step_duration(
-        self, time_step_duration: float, time_step_timeout_factor: float | None = None
-    ) -> None:
-        """Change the time-step duration (and elasticity) from the next time-step on.
-
-        Unlike rtgym 0.16 this does not block until the current time-step ends, so it can be
-        called from a widget while an episode runs. A capture time that was at the end of the
-        time-step stays at the end; one that would fall after the new end is moved to it.
-        """
-        duration = check_time_step_duration(time_step_duration)
-        schedule = self._schedule
-        if time_step_timeout_factor is not None:
-            schedule.timeout_factor = check_timeout_factor(time_step_timeout_factor)
-        if schedule.obs_offset >= schedule.duration or schedule.obs_offset > duration:
-            schedule.obs_offset = duration
-        schedule.duration = duration
-
-    def set_start_obs_capture(self, start_obs_capture: float) -> None:
-        """Change when observations are captured, from the next time-step on."""
-        self._schedule.obs_offset = check_start_obs_capture(
-            start_obs_capture, self._schedule.duration
-        )
-
-    def set_ep_max_length(self, ep_max_length: float) -> None:
-        """Change the episode length limit, from the next step on."""
-        self._ep_max_length = check_ep_max_length(ep_max_length)
-
-    def set_time_step_timeout_factor(self, time_step_timeout_factor: float) -> None:
-        """Change the elasticity (in time-steps), from the next time-step on."""
-        self._schedule.timeout_factor = check_timeout_factor(time_step_timeout_factor)
-
-    @property
-    def time_step_duration(self) -> float:
-        return self._schedule.duration
-
-    @property
-    def start_obs_capture(self) -> float:
-        return self._schedule.obs_offset
-
-    @property
-    def time_step_timeout_factor(self) -> float:
-        return self._schedule.timeout_factor
-
-    @property
-    def ep_max_length(self) -> float:
-        return self._ep_max_length
+    def _stop_job(self) -> None:
+        if self._pipeline.running:
+            self._runner.finish()
 
     @property
     def timeouts(self) -> int:
+        """Time-steps that broke the elastic constraint (``wait()`` excused)."""
         return self._pipeline.timeouts
-
-    @property
-    def runner(self) -> str:
-        """``"thread-per-step"`` or ``"persistent-thread"``."""
-        return self._runner.kind
 
     def threads(self) -> list[threading.Thread]:
         """Threads this environment started that are still alive (empty after ``close()``)."""
@@ -509,6 +509,18 @@ class RealTimeEnvTS(RealTimeEnv):
     def __init__(self, config: dict | RealTimeConfig | None = None, *,
                  runner: str = "persistent-thread", render_mode: str | None = None) -> None:
         super().__init__(config, runner=runner, render_mode=render_mode)
+
+
+_RTGYM_TRACE_KEYS = {
+    "start_step": "call",
+    "end_step_join": "joined",
+    "end_step": "returned",
+    "start_get_obs": "capture_start",
+    "end_get_obs": "capture_end",
+    "start_send_control": "send_start",
+    "end_send_control": "send_end",
+}
+"""rtgym 0.16's trace keys -> the :class:`~rtgym_nb._timing.TimingTrace` columns they are."""
 
 
 def _check_observation_space(space: Any) -> spaces.Tuple:

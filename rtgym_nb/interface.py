@@ -4,15 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["RealTimeGymInterface"]
+__all__ = ["REQUIRED_METHODS", "RealTimeGymInterface"]
+
+REQUIRED_METHODS: tuple[str, ...] = (
+    "send_control",
+    "reset",
+    "get_obs_rew_terminated_info",
+    "get_observation_space",
+    "get_action_space",
+    "get_default_action",
+)
+"""The methods an interface must have. Subclassing :class:`RealTimeGymInterface` is not
+required: any object with these methods will do (``wait`` and ``render`` are only called by
+``env.wait()`` and ``env.render()``)."""
 
 
 class RealTimeGymInterface:
     """Your device, as the real-time environment sees it.
 
     Subclass it, implement the six methods that raise ``NotImplementedError`` and put the class
-    under the ``"interface"`` key of the configuration. The environment builds the instance
-    (with ``interface_args`` and ``interface_kwargs``) and calls its methods at the right times:
+    under the ``"interface"`` key of the configuration (or any callable that returns an object
+    with these methods, such as ``functools.partial(MyInterface, gamepad=False)``). The
+    environment builds the instance (with ``interface_args`` and ``interface_kwargs``) and calls
+    its methods at the right times:
 
     * ``send_control`` at the start of every time-step, with the action chosen for it;
     * ``get_obs_rew_terminated_info`` ``start_obs_capture`` seconds after that start;
