@@ -57,7 +57,9 @@ def test_rtgym_script_gives_the_same_results_on_rtgym_nb(tmp_path):
     assert not_ours.returncode != 0  # the venv really is isolated from this project
 
     original = facts(_run([python, SCRIPT], timeout=120, cwd=tmp_path))
-    ours_run = _run([sys.executable, ported], timeout=120, cwd=tmp_path)
+    ours_run = subprocess.run([sys.executable, str(ported)], capture_output=True, text=True,
+                              timeout=120, cwd=tmp_path,
+                              env={**os.environ, "PYTHONPATH": str(SCRIPT.parents[2])})
     ours = facts(ours_run)
 
     assert ours == original

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_compat_rtgym import _python, _run, rtgym_venv
+from test_compat_rtgym import _run, rtgym_interpreter
 
 pytestmark = pytest.mark.slow
 
@@ -47,7 +47,7 @@ def runs(tmp_path_factory) -> dict[str, dict]:
     assert "rtgym_nb" not in source
     ported = tmp_path_factory.mktemp("ported") / "clients_nb.py"
     ported.write_text(source.replace("rtgym", "rtgym_nb"))
-    theirs = _run([_python(rtgym_venv()), CLIENTS], timeout=300, cwd=ported.parent)
+    theirs = _run([rtgym_interpreter(), CLIENTS], timeout=300, cwd=ported.parent)
     # this checkout's package, whatever the interpreter has installed
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     ours = subprocess.run([sys.executable, str(ported)], capture_output=True, text=True,
