@@ -33,11 +33,11 @@ DEFAULT_BUFFER_LENGTHS: tuple[int, ...] = (0, 1, 2, 3, 4)
 
 
 def drone_env(delay: tuple[float, float] = (0.02, 0.05), act_buf_len: int = 4,
-              **overrides: Any) -> gymnasium.Env:
-    """The tutorial's environment on the simulated clock, with the drone's delays set."""
+              clock: Any = "simulated", **overrides: Any) -> gymnasium.Env:
+    """The tutorial's environment (on the simulated clock unless told), with the drone's delays set."""
     delay_min, delay_max = delay
     config = tutorial_config(
-        clock="simulated", act_buf_len=act_buf_len,
+        clock=clock, act_buf_len=act_buf_len,
         interface_kwargs={"drone_kwargs": {"communication_delay_min": delay_min,
                                            "communication_delay_max": delay_max}},
         **overrides,
