@@ -1,4 +1,4 @@
-"""Tests of rtgym_nb.course.learn and ``python -m rtgym_nb learn``: small budgets, simulated clock."""
+"""Tests of rtgym_nb.course.learn and `python -m rtgym_nb learn`: small budgets, simulated clock."""
 
 from __future__ import annotations
 

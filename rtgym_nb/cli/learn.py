@@ -4,7 +4,10 @@ Learns with :mod:`rtgym_nb.course.learn` (the cross-entropy method) and evaluate
 100 held-out seeded episodes. Everything printed on stdout depends only on the options: the
 same seed prints the same lines. The last line is the verdict::
 
-    learned policy: return -1.83 ± 0.17 (95% CI), reached 100% of targets, mean time to target 0.45 s
+    learned policy: return -1.80 ± 0.17 (95% CI), reached 100% of targets,
+    mean time to target 0.45 s
+
+(one line, folded here).
 
 ``--time`` adds how long learning took (wall time, steps/s) on stderr.
 """
@@ -61,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--time-step must be > 0, got {args.time_step}")
     if args.steps < 1:
         parser.error(f"--steps must be >= 1, got {args.steps}")
-    buffer = buffer_for(args.delay, args.time_step) if args.act_buf_len is None else args.act_buf_len
+    buffer = args.act_buf_len
+    if buffer is None:
+        buffer = buffer_for(args.delay, args.time_step)
     if buffer < 0:
         parser.error(f"--act-buf-len must be >= 0, got {buffer}")
 

@@ -34,7 +34,7 @@ DEFAULT_BUFFER_LENGTHS: tuple[int, ...] = (0, 1, 2, 3, 4)
 
 def drone_env(delay: tuple[float, float] = (0.02, 0.05), act_buf_len: int = 4,
               clock: Any = "simulated", **overrides: Any) -> gymnasium.Env:
-    """The tutorial's environment (on the simulated clock unless told), with the drone's delays set."""
+    """The tutorial's environment, with the drone's delays set (simulated clock by default)."""
     delay_min, delay_max = delay
     config = tutorial_config(
         clock=clock, act_buf_len=act_buf_len,
