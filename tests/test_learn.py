@@ -62,10 +62,11 @@ def test_predictor_theta_reproduces_the_predictive_controller_when_speeds_are_le
 
 
 def test_buffer_for_covers_the_worst_case_delay():
-    assert buffer_for((0.02, 0.05)) == 4  # 50 + 2 * 50 + 10 = 160 ms: 3.2 steps -> 4
-    assert buffer_for((0.04, 0.08)) == 5  # 230 ms
-    assert buffer_for((0.0, 0.0)) == 2  # 60 ms: more than one step
-    assert buffer_for((0.02, 0.045)) == 3  # exactly 150 ms: 3 steps, no rounding up
+    assert buffer_for((0.02, 0.05)) == 4  # 50 + 2 * (50 + 10) = 170 ms: 3.4 steps -> 4
+    assert buffer_for((0.04, 0.08)) == 5  # 220 ms: 4.4 steps
+    assert buffer_for((0.0, 0.0)) == 2  # 70 ms: more than one step
+    assert buffer_for((0.02, 0.04)) == 3  # exactly 150 ms: 3 steps, no rounding up
+    assert buffer_for((0.02, 0.05), worst=False) == 3  # the mean (130 ms) asks for less
 
 
 def test_rollout_is_a_pure_function_of_its_job():

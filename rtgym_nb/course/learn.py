@@ -41,7 +41,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from rtgym_nb.course.controllers import PredictiveController
-from rtgym_nb.course.lessons.delayed_mdps import drone_env
+from rtgym_nb.course.lessons.delayed_mdps import buffer_for, drone_env
 from rtgym_nb.course.tutorial import run_episode
 
 __all__ = [
@@ -100,17 +100,6 @@ class Task:
         return drone_env(self.delay, self.act_buf_len, clock=self.clock,
                          time_step_duration=self.time_step, start_obs_capture=self.time_step,
                          reset_act_buf=True)
-
-
-def buffer_for(delay: tuple[float, float], time_step: float = 0.05,
-               control_sleep: float = 0.01) -> int:
-    """The rule of thumb: enough actions to cover the *worst-case* total delay, in time-steps.
-
-    Worst case = one time-step (the action is sent when the step's observation is captured)
-    + the longest command delay + the longest observation delay + one drone tick.
-    """
-    worst = time_step + 2 * delay[1] + control_sleep
-    return math.ceil(worst / time_step - 1e-9)
 
 
 class LinearPolicy:
@@ -280,7 +269,7 @@ class CrossEntropyLearner:
     """
 
     def __init__(self, task: Task = Task(), *, seed: int = 0, population: int = 12,
-                 elite: int = 3, episodes: int = 3, init_std: float = 0.5,
+                 elite: int = 3, episodes: int = 3, init_std: float = 0.3,
                  noise: float = 0.1, map: MapLike = map) -> None:
         if not 1 <= elite < population:
             raise ValueError(f"need 1 <= elite < population, got {elite} and {population}")
