@@ -86,3 +86,14 @@ def test_retrain_panel_trains_both_agents_from_its_sliders():
     assert set(panel.results) == {"with the buffer", "delay-blind"}
     assert panel.status.value.count("return") == 2
     assert len(panel.curves._lines["delay-blind"][0].get_xdata()) >= 1
+
+
+def test_projector_enlarges_course_figures():
+    from rtgym_nb.course.viz.projector import figure_scale
+
+    assert figure_scale((8.0, 3.0)) == (8.0, 3.0)
+    with projector(scale=4.0):
+        assert figure_scale((8.0, 3.0)) == (16.0, 6.0)
+        width = WeightsFigure({"x": [1.0]}, interactive=False).figure.get_figwidth()
+    assert width == 16.0
+    assert figure_scale((8.0, 3.0)) == (8.0, 3.0)

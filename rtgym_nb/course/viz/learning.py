@@ -20,6 +20,7 @@ import numpy as np
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from rtgym_nb.course import toy_mdp
+from rtgym_nb.course.viz.projector import figure_scale
 from rtgym_nb.course.viz.timing_plots import Figure
 
 __all__ = ["InteractionTimeline", "LearningCurves", "SeedSummary", "ToyLearning",
@@ -46,34 +47,34 @@ class InteractionTimeline(Figure):
 
     def __init__(self, *, figsize: tuple[float, float] = (9.0, 3.4), dpi: float = 80,
                  interactive: bool | None = None) -> None:
-        super().__init__(figsize, dpi, interactive)
+        super().__init__(figure_scale(figsize), dpi, interactive)
         turn, real = self.axes = self.figure.subplots(2, 1, sharex=True)
         for t in range(3):  # turn-based: think (world paused), then the world moves
             x = 2.0 * t
             turn.add_patch(Rectangle((x, 0.55), 1, 0.35, color="tab:orange", alpha=0.7))
-            turn.text(x + 0.5, 0.72, f"think on s[{t}]", ha="center", va="center",
+            turn.text(x + 0.5, 0.72, f"think: s[{t}]", ha="center", va="center",
                       fontsize="small")
             turn.add_patch(Rectangle((x + 1, 0.1), 1, 0.35, color="tab:blue", alpha=0.7))
-            turn.text(x + 1.5, 0.27, f"world applies a[{t}]", ha="center", va="center",
+            turn.text(x + 1.5, 0.27, f"apply a[{t}]", ha="center", va="center",
                       fontsize="small", color="white")
-            turn.text(x + 0.5, 0.27, "world waits", ha="center", va="center",
+            turn.text(x + 0.5, 0.27, "waits", ha="center", va="center",
                       fontsize="x-small", color="0.4")
         for t in range(3):  # real-time: thinking and moving overlap
             x = 2.0 * t
             real.add_patch(Rectangle((x, 0.55), 2, 0.35, color="tab:orange", alpha=0.7,
                                      ec="white"))
-            real.text(x + 1, 0.72, f"think on s[{t}] → a[{t}]", ha="center", va="center",
+            real.text(x + 1, 0.72, f"think: s[{t}] → a[{t}]", ha="center", va="center",
                       fontsize="small")
             real.add_patch(Rectangle((x, 0.1), 2, 0.35, color="tab:blue", alpha=0.7,
                                      ec="white"))
-            real.text(x + 1, 0.27, f"world applies a[{t - 1}]", ha="center", va="center",
+            real.text(x + 1, 0.27, f"apply a[{t - 1}]", ha="center", va="center",
                       fontsize="small", color="white")
             if t < 2:
                 real.add_patch(FancyArrowPatch((x + 1.9, 0.55), (x + 2.2, 0.45),
                                                arrowstyle="->", mutation_scale=12, color="0.2"))
-        turn.set_title("turn-based: the world waits for the agent (a textbook MDP)")
-        real.set_title("real-time: the world moves while the agent thinks "
-                       "(state = (s[t], a[t-1]))")
+        turn.set_title("turn-based: the world waits (the textbook MDP)", fontsize="medium")
+        real.set_title("real-time: the world moves on; state = (s[t], a[t-1])",
+                       fontsize="medium")
         for axes in self.axes:
             axes.set(xlim=(-0.1, 6.1), ylim=(0, 1), yticks=[])
             axes.set_yticks([0.27, 0.72], ["world", "agent"])
@@ -94,7 +95,7 @@ class ToyLearning(Figure):
     def __init__(self, results: dict[str, Any], *, start: tuple[int, int] | None = None,
                  window: int = 100, figsize: tuple[float, float] = (9.0, 3.2), dpi: float = 80,
                  interactive: bool | None = None) -> None:
-        super().__init__(figsize, dpi, interactive)
+        super().__init__(figure_scale(figsize), dpi, interactive)
         curves, paths = self.axes = self.figure.subplots(1, 2)
         if start is None:
             failures = [toy_mdp.first_failure(r) for r in results.values()]
@@ -125,7 +126,7 @@ class LearningCurves(Figure):
                  window: int = 5, reference: dict[str, float] | None = None,
                  figsize: tuple[float, float] = (8.0, 3.4), dpi: float = 80,
                  interactive: bool | None = None) -> None:
-        super().__init__(figsize, dpi, interactive)
+        super().__init__(figure_scale(figsize), dpi, interactive)
         self.axes = self.figure.subplots()
         self.window = window
         self._data: dict[str, tuple[list[int], list[float]]] = {}
@@ -182,7 +183,7 @@ class WeightsFigure(Figure):
     def __init__(self, thetas: dict[str, Sequence[float]], *, title: str = "policy weights",
                  figsize: tuple[float, float] = (8.0, 3.2), dpi: float = 80,
                  interactive: bool | None = None) -> None:
-        super().__init__(figsize, dpi, interactive)
+        super().__init__(figure_scale(figsize), dpi, interactive)
         self.axes = self.figure.subplots()
         n = max(len(t) for t in thetas.values())
         width = 0.8 / len(thetas)
@@ -191,12 +192,15 @@ class WeightsFigure(Figure):
             values[:len(theta)] = theta
             bars = self.axes.bar(np.arange(n) + (i - (len(thetas) - 1) / 2) * width, values,
                                  width, label=label, alpha=0.85)
-            self.axes.bar_label(bars, fmt="%.2f", fontsize="x-small")
+            texts = [f"{v:.2f}" if j < len(theta) and abs(v) >= 0.005 else ""
+                     for j, v in enumerate(values)]
+            self.axes.bar_label(bars, texts, fontsize="x-small")
         self.axes.axhline(0, color="0.3", lw=0.8)
         self.axes.set_xticks(range(n), _weight_labels(n - 1))
         self.axes.set(ylabel="weight", title=title)
+        self.axes.margins(y=0.15)
         self.axes.grid(alpha=0.3, axis="y")
-        self.axes.legend(fontsize="small")
+        self.axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
 
 class SeedSummary(Figure):
@@ -212,7 +216,7 @@ class SeedSummary(Figure):
                  interactive: bool | None = None) -> None:
         from rtgym_nb.course.learn import mean_ci
 
-        super().__init__(figsize, dpi, interactive)
+        super().__init__(figure_scale(figsize), dpi, interactive)
         self.axes = self.figure.subplots()
         settings = list(rows)
         agents = list(next(iter(rows.values())))
@@ -220,14 +224,15 @@ class SeedSummary(Figure):
         for i, agent in enumerate(agents):
             stats = [mean_ci(rows[s][agent]) for s in settings]
             x = np.arange(len(settings)) + (i - (len(agents) - 1) / 2) * width
-            self.axes.bar(x, [m for m, _ in stats], width, yerr=[h for _, h in stats],
-                          capsize=4, label=agent, alpha=0.85)
+            line = self.axes.errorbar(x, [m for m, _ in stats], yerr=[h for _, h in stats],
+                                      fmt="s", ms=9, capsize=8, elinewidth=2, label=agent)
+            color = line[0].get_color()
             for xi, s in zip(x, settings, strict=True):
-                self.axes.plot(np.full(len(rows[s][agent]), xi), rows[s][agent], ".",
-                               color="0.2", ms=4)
+                self.axes.plot(np.full(len(rows[s][agent]), xi + 0.12), rows[s][agent], "o",
+                               color=color, ms=4, alpha=0.6)
         self.axes.set_xticks(range(len(settings)), settings)
+        self.axes.set_xlim(-0.6, len(settings) - 0.4)
         n = len(next(iter(rows[settings[0]].values())))
-        self.axes.set(ylabel="mean return, 100 held-out episodes",
-                      title=f"{title}, {n} seeds")
+        self.axes.set(ylabel="held-out return", title=f"{title}, {n} seeds")
         self.axes.grid(alpha=0.3, axis="y")
-        self.axes.legend(fontsize="small", loc="lower left")
+        self.axes.legend(fontsize="small", loc="best")

@@ -17,7 +17,7 @@ from typing import Any
 
 import matplotlib as mpl
 
-__all__ = ["projector", "projector_on"]
+__all__ = ["figure_scale", "projector", "projector_on"]
 
 BASE = {
     "font.size": 10.0,
@@ -40,6 +40,9 @@ _SCALED_NUMBERS = ("font.size", "lines.linewidth", "lines.markersize", "axes.lin
 _saved: dict[str, Any] | None = None
 """The rcParams as they were before projector mode was switched on globally (None: off)."""
 
+_scale = 1.0
+"""The scale in force (1 when projector mode is off)."""
+
 
 def _settings(scale: float) -> dict[str, Any]:
     return {key: value * scale if key in _SCALED_NUMBERS else value
@@ -58,25 +61,27 @@ class projector:
     """
 
     def __init__(self, on: bool = True, scale: float = 1.6) -> None:
-        global _saved
+        global _saved, _scale
         if scale <= 0:
             raise ValueError(f"scale must be > 0, got {scale!r}")
         self._before = {key: mpl.rcParams[key] for key in BASE}
-        self._was_on = _saved is not None
+        self._was_on, self._scale_before = _saved is not None, _scale
         if on:
             if _saved is None:
                 _saved = dict(self._before)
             mpl.rcParams.update(_settings(scale))
+            _scale = scale
         elif _saved is not None:
             mpl.rcParams.update(_saved)
-            _saved = None
+            _saved, _scale = None, 1.0
 
     def __enter__(self) -> projector:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
-        global _saved
+        global _saved, _scale
         mpl.rcParams.update(self._before)
+        _scale = self._scale_before
         if not self._was_on:
             _saved = None
 
@@ -84,3 +89,10 @@ class projector:
 def projector_on() -> bool:
     """Whether projector mode is switched on for the session."""
     return _saved is not None
+
+
+def figure_scale(figsize: tuple[float, float]) -> tuple[float, float]:
+    """``figsize`` enlarged for projector mode (by the square root of its text scale, so that
+    the larger text still fits); unchanged when projector mode is off."""
+    factor = _scale ** 0.5
+    return figsize[0] * factor, figsize[1] * factor

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from rtgym_nb.course.lessons import delayed_mdps
+from rtgym_nb.course.viz.projector import figure_scale
 from rtgym_nb.course.viz.timing_plots import Figure
 
 __all__ = ["GainSweepFigure"]
@@ -24,7 +25,7 @@ class GainSweepFigure(Figure):
 
     def __init__(self, result: Any, *, figsize: tuple[float, float] = (9.0, 3.4),
                  dpi: float = 80, interactive: bool | None = None) -> None:
-        super().__init__(figsize, dpi, interactive)
+        super().__init__(figure_scale(figsize), dpi, interactive)
         success_axes, time_axes = self.axes = self.figure.subplots(1, 2)
         for delay, success, ttt in zip(result.delays, result.success, result.time_to_target,
                                        strict=True):
