@@ -178,3 +178,17 @@ def test_cli_is_registered(capsys):
 
     assert main(["--help"]) == 0
     assert "learn" in capsys.readouterr().out
+
+
+def test_a_process_pool_map_gives_the_same_learning():
+    from concurrent.futures import ProcessPoolExecutor
+
+    task = Task(act_buf_len=1)
+    serial = CrossEntropyLearner(task, seed=3, population=4, elite=2, episodes=1)
+    serial.iteration()
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        parallel = CrossEntropyLearner(task, seed=3, population=4, elite=2, episodes=1,
+                                       map=pool.map)
+        parallel.iteration()
+    np.testing.assert_array_equal(serial.mean, parallel.mean)
+    assert serial.steps == parallel.steps
