@@ -368,3 +368,21 @@ def test_controller_registry_can_be_extended(monkeypatch):
         built.close()
     with pytest.raises(ValueError, match="controller"):
         ControlPanel(controller="no such controller")
+
+
+def test_the_learned_controller_flies_the_dashboard_and_is_trained_once_per_setting():
+    from rtgym_nb.course.controllers import CONTROLLERS
+    from rtgym_nb.course.learn import LinearPolicy, learned_policy
+
+    learned_policy.cache_clear()
+    settings = {"delays": (0.02, 0.05), "act_buf_len": 2, "time_step_duration": 0.05}
+    policy = CONTROLLERS["learned"](settings)
+    assert isinstance(policy, LinearPolicy) and len(policy.theta) == 3  # error + 2 actions
+    assert CONTROLLERS["learned"](dict(settings)) is policy  # same settings: no retraining
+    assert CONTROLLERS["learned"]({**settings, "act_buf_len": 1}) is not policy
+    panel = ControlPanel(controller="learned", seed=0)
+    try:
+        results = panel.run(episodes=3, block=True, clock="simulated", act_buf_len=2)
+        assert [e["outcome"] for e in results.episodes].count("reached") >= 2
+    finally:
+        panel.close()

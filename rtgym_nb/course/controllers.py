@@ -204,9 +204,19 @@ def _predictive(settings: Mapping[str, Any]) -> Callable[[Any], Any]:
     )
 
 
+def _learned(settings: Mapping[str, Any]) -> Callable[[Any], Any]:
+    from rtgym_nb.course.learn import Task, learned_policy  # the learner imports this module
+
+    low, high = settings.get("delays", (0.02, 0.05))
+    task = Task(delay=(float(low), float(high)), act_buf_len=int(settings.get("act_buf_len", 4)),
+                time_step=float(settings.get("time_step_duration", 0.05)))
+    return learned_policy(task)
+
+
 CONTROLLERS: dict[str, ControllerFactory] = {
     "proportional": _proportional,
     "predictive": _predictive,
+    "learned": _learned,
 }
 """The controllers of the dashboard (:class:`~rtgym_nb.course.viz.control_panel.ControlPanel`),
 by the name its menu shows.
@@ -216,6 +226,8 @@ A factory receives the run's settings and returns a policy. The settings are the
 needs: ``time_step_duration``, ``act_buf_len``, ``gain`` (the proportional controller's),
 ``delays`` (the drone's ``(min, max)`` communication delay) and ``control_sleep`` (its tick).
 The panel builds the policy again when ``gain`` or ``time_step_duration`` change during a run.
+``"learned"`` trains an agent (:func:`~rtgym_nb.course.learn.learned_policy`, a couple of
+seconds) the first time it meets a buffer length, delay range and time-step.
 
 To add a controller, register it before building the panel::
 

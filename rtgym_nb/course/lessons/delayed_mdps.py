@@ -8,6 +8,7 @@ seeded and takes milliseconds.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -33,11 +34,11 @@ DEFAULT_BUFFER_LENGTHS: tuple[int, ...] = (0, 1, 2, 3, 4)
 
 
 def drone_env(delay: tuple[float, float] = (0.02, 0.05), act_buf_len: int = 4,
-              **overrides: Any) -> gymnasium.Env:
-    """The tutorial's environment on the simulated clock, with the drone's delays set."""
+              clock: Any = "simulated", **overrides: Any) -> gymnasium.Env:
+    """The tutorial's environment, with the drone's delays set (simulated clock by default)."""
     delay_min, delay_max = delay
     config = tutorial_config(
-        clock="simulated", act_buf_len=act_buf_len,
+        clock=clock, act_buf_len=act_buf_len,
         interface_kwargs={"drone_kwargs": {"communication_delay_min": delay_min,
                                            "communication_delay_max": delay_max}},
         **overrides,
@@ -264,3 +265,124 @@ def predictability(
             weights = coef[:k]
         r2.append(1.0 - (residual ** 2).sum() / total)
     return {"buffer_lengths": np.array(buffer_lengths), "r2": np.array(r2), "weights": weights}
+
+
+# ----------------------------------------------------------------------------- delay and gain
+
+CONTROL_SLEEP = 0.01
+"""The tutorial drone's tick (s): a command waits up to one tick, an observation is up to one
+tick older than its message says."""
+
+
+def loop_delay(delay: tuple[float, float], *, worst: bool = True,
+               control_sleep: float = CONTROL_SLEEP) -> float:
+    """From a command leaving to its effect showing in an observation (s), worst case or mean.
+
+    A command travels to the drone (one message delay) and waits for its next tick; the
+    position it causes travels back (another message delay) and is up to a tick old. Worst
+    case: ``2 * (max delay + tick)``; mean: ``2 * (mean delay + tick / 2)``.
+    """
+    if worst:
+        return 2 * (delay[1] + control_sleep)
+    return 2 * (0.5 * (delay[0] + delay[1]) + 0.5 * control_sleep)
+
+
+def buffer_for(delay: tuple[float, float], time_step: float = 0.05, *, worst: bool = True,
+               control_sleep: float = CONTROL_SLEEP) -> int:
+    """The rule of thumb: enough actions to cover the total delay, in time-steps.
+
+    Total delay = one time-step (the action is sent when the step's observation is captured)
+    + the :func:`loop_delay`. Size it for the *worst* case (``worst=True``, the default): a
+    buffer sized for the mean misses the commands in flight whenever the delays run long.
+    """
+    total = time_step + loop_delay(delay, worst=worst, control_sleep=control_sleep)
+    return math.ceil(total / time_step - 1e-9)
+
+
+def stability_bound(d: int) -> float:
+    """Largest stable gain of ``x[t+1] = x[t] - k * x[t-d]``: ``2 sin(pi / (2 (2d + 1)))``.
+
+    For ``0 < k`` below this bound every solution decays to 0; above it, one oscillates with
+    growing amplitude (the drone's speed limit turns that into endless circling). ``d = 0`` is
+    the undelayed loop (any ``k < 2``); each step of delay lowers the bound: 1, 0.618, 0.445,
+    0.347, ...
+    """
+    if d < 0:
+        raise ValueError(f"d must be >= 0, got {d!r}")
+    return 2 * math.sin(math.pi / (2 * (2 * d + 1)))
+
+
+def recurrence_decays(k: float, d: int, steps: int = 2000) -> bool:
+    """Simulate ``x[t+1] = x[t] - k x[t-d]`` from ``x = 1`` and say whether it dies out."""
+    x = [1.0] * (d + 1)
+    for _ in range(steps):
+        x.append(x[-1] - k * x[-1 - d])
+    return abs(x[-1]) < 1e-3 and max(abs(v) for v in x[-d - 2:]) < 1e-3
+
+
+def delay_steps(delay: tuple[float, float], time_step: float = 0.05) -> int:
+    """The drone's worst-case :func:`loop_delay` in whole time-steps (rounded up): the ``d``
+    of :func:`stability_bound` for a proportional controller without a buffer."""
+    return math.ceil(loop_delay(delay) / time_step - 1e-9)
+
+
+def proportional(gain_per_step: float) -> Callable[[Any], np.ndarray]:
+    """The tutorial's controller with gain ``k`` per time-step (``k = 1``: gain 20 at 20 Hz)."""
+    gain = gain_per_step / 0.05
+
+    def controller(obs: Any) -> np.ndarray:
+        return proportional_controller(obs, gain=gain)
+
+    controller.__name__ = f"proportional(k={gain_per_step:g})"
+    return controller
+
+
+DEFAULT_GAINS: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+"""Proportional gains per time-step swept by default (1.0 is the tutorial's gain 20)."""
+
+
+@dataclasses.dataclass
+class GainSweep:
+    """Success rate and time to target of the proportional controller over gains, per delay."""
+
+    delays: tuple[tuple[float, float], ...]
+    gains: tuple[float, ...]
+    success: np.ndarray
+    """Shape ``(len(delays), len(gains))``."""
+    time_to_target: np.ndarray
+
+    def best(self, min_success: float = 0.9) -> list[tuple[float, float, float]]:
+        """Per delay, the fastest gain reaching ``min_success``: ``(gain, success, time)``
+        (the most successful gain when none does)."""
+        rows = []
+        for success, ttt in zip(self.success, self.time_to_target, strict=True):
+            ok = success >= min_success
+            j = int(np.nanargmin(np.where(ok, ttt, np.inf))) if ok.any() else int(
+                np.argmax(success))
+            rows.append((self.gains[j], float(success[j]), float(ttt[j])))
+        return rows
+
+    def largest_stable(self, min_success: float = 0.9) -> list[float]:
+        """Per delay, the largest gain below which every gain reaches ``min_success``."""
+        out = []
+        for success in self.success:
+            failing = np.flatnonzero(success < min_success)
+            last = failing[0] - 1 if len(failing) else len(self.gains) - 1
+            out.append(self.gains[last] if last >= 0 else float("nan"))
+        return out
+
+
+def gain_sweep(delays: Sequence[tuple[float, float]] = DEFAULT_DELAYS,
+               gains: Sequence[float] = DEFAULT_GAINS, *, episodes: int = 20,
+               seed: int = 0) -> GainSweep:
+    """Fly the proportional controller without a buffer for every delay range and gain."""
+    delays = tuple((float(lo), float(hi)) for lo, hi in delays)
+    gains = tuple(float(k) for k in gains)
+    success = np.zeros((len(delays), len(gains)))
+    ttt = np.zeros_like(success)
+    for i, delay in enumerate(delays):
+        for j, k in enumerate(gains):
+            stats = evaluate(proportional(k), delay=delay, act_buf_len=0, episodes=episodes,
+                             seed=seed)
+            success[i, j], ttt[i, j] = stats.success_rate, stats.time_to_target
+    return GainSweep(delays, gains, success, ttt)

@@ -9,7 +9,10 @@ One widget or figure per module:
   :mod:`~.delays`: the figures of notebooks 04-06;
 * :mod:`~.control_panel` (the dashboard, with :mod:`~.run_results`) and :mod:`~.drone_pad`:
   widgets that run a loop, on the shared machinery of :mod:`~._loops` (and
-  :func:`live_threads`, what is still running).
+  :func:`live_threads`, what is still running);
+* :mod:`~.learning`, :mod:`~.retrain`, :mod:`~.classroom`, :mod:`~.stability`: the figures and
+  panels of notebooks 06-07;
+* :mod:`~.projector`: :func:`projector`, larger fonts and lines for a lecture hall.
 
 Everything listed in ``__all__`` is importable from here (``from rtgym_nb.course.viz import
 ControlPanel``). The submodules are imported on first use, so that :func:`live_threads` or a
@@ -40,6 +43,7 @@ _HOMES = {
     "TransitionTimeline": "transitions",
     "drone_summary": "arena",
     "live_threads": "_loops",
+    "projector": "projector",
     "stop_all": "_loops",
     "use_widget_backend": "live_figure",
 }

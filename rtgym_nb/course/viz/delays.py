@@ -13,6 +13,7 @@ objects: display them as the last expression of a cell.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -57,22 +58,24 @@ class FlightComparison(Figure):
         above.set(aspect="equal", title="true paths (from the origin)", xlabel="x (m)",
                   ylabel="y (m)")
         above.grid(alpha=0.3)
-        above.legend(fontsize=7, loc="best")
+        above.legend(fontsize="x-small", loc="best")
         distance.axhline(SUCCESS_RADIUS, color="0.3", ls="--", lw=1)
-        distance.text(0.02, SUCCESS_RADIUS * 1.15, "success radius", fontsize=8, color="0.3",
+        distance.text(0.02, SUCCESS_RADIUS * 1.15, "success radius", fontsize="small", color="0.3",
                       transform=distance.get_yaxis_transform())
         distance.set(xlabel="time (s)", ylabel="true distance to target (m)",
                      title="distance to the target")
         distance.grid(alpha=0.3, which="both")
-        distance.legend(fontsize=8, loc="upper right")
+        distance.legend(fontsize="small", loc="upper right")
 
 
 class PredictabilityPlot(Figure):
     """The result of :func:`rtgym_nb.course.lessons.delayed_mdps.predictability`.
 
     Left: R^2 of the next observed move against the number k of buffered actions used.
-    Right: the fitted coefficient of each action of the longest buffer: how many seconds each
-    command moved the drone between two observations (0 for commands too new or too old).
+    Right: the fitted coefficient of each action of the longest buffer, newest first
+    (``a[t-1]`` is the action sent with the observation, ``a[t-k]`` the one sent k steps
+    before it): how many seconds each command moved the drone between two observations (0 for
+    commands too new or too old).
 
     Args:
         result: What :func:`~rtgym_nb.course.lessons.delayed_mdps.predictability` returned.
@@ -86,16 +89,16 @@ class PredictabilityPlot(Figure):
         left, right = self.axes = self.figure.subplots(1, 2)
         ks, r2 = result["buffer_lengths"], result["r2"]
         bars = left.bar(ks, r2, color="tab:blue", alpha=0.85)
-        left.bar_label(bars, fmt="%.2f", fontsize=8)
+        left.bar_label(bars, fmt="%.2f", fontsize="small")
         left.set(ylim=(0, 1.05), xlabel="actions used (newest k of the buffer)",
                  ylabel="R² of the next move", title="how predictable is the next move?")
         left.set_xticks(ks)
         left.grid(alpha=0.3, axis="y")
-        weights = np.asarray(result["weights"]) * 1e3
+        weights = np.asarray(result["weights"])[::-1] * 1e3  # newest first
         n = len(weights)
-        labels = [f"a[t-{n - 1 - i}]" if i < n - 1 else "a[t] (newest)" for i in range(n)]
+        labels = [f"a[t-{k}]" for k in range(1, n + 1)]
         right.bar(range(n), weights, color="tab:green", alpha=0.85)
-        right.set_xticks(range(n), labels, fontsize=8)
+        right.set_xticks(range(n), labels, fontsize="small")
         right.set(ylabel="learned weight (ms)", title="what the fit learned per action")
         right.grid(alpha=0.3, axis="y")
 
@@ -111,19 +114,29 @@ class SweepFigure(Figure):
     Args:
         result: A :class:`~rtgym_nb.course.lessons.delayed_mdps.SweepResult`.
         min_success: Success rate below which no time to target is shown.
+        tuned: Optionally, per delay range, the best-tuned proportional controller
+            ``(gain per step, success, time to target)`` (what
+            :meth:`~rtgym_nb.course.lessons.delayed_mdps.GainSweep.best` returns): shown as a
+            column "P best" beside the tutorial's gain, labelled "P k=1".
         figsize, dpi, interactive: As for :class:`~rtgym_nb.course.viz.live_figure.LiveFigure`.
     """
 
     def __init__(self, result: Any, *, min_success: float = 0.5,
+                 tuned: Sequence[tuple[float, float, float]] | None = None,
                  figsize: tuple[float, float] = (9.5, 3.4), dpi: float = 80,
                  interactive: bool | None = None) -> None:
         super().__init__(figsize, dpi, interactive)
         columns = ["P"] + [f"buf {b}" for b in result.buffer_lengths]
         rows = [f"{lo * 1e3:.0f}-{hi * 1e3:.0f} ms" for lo, hi in result.delays]
-        success = np.column_stack([result.success["proportional"][:, 0],
-                                   result.success["predictive"]])
-        ttt = np.column_stack([result.time_to_target["proportional"][:, 0],
-                               result.time_to_target["predictive"]])
+        success_columns = [result.success["proportional"][:, 0]]
+        ttt_columns = [result.time_to_target["proportional"][:, 0]]
+        if tuned is not None:
+            columns[0:1] = ["P k=1", "P best"]
+            success_columns.append(np.array([s for _, s, _ in tuned]))
+            ttt_columns.append(np.array([t for _, _, t in tuned]))
+            rows = [f"{row} (best k={k:g})" for row, (k, _, _) in zip(rows, tuned, strict=True)]
+        success = np.column_stack([*success_columns, result.success["predictive"]])
+        ttt = np.column_stack([*ttt_columns, result.time_to_target["predictive"]])
         ttt = np.where(success >= min_success, ttt, np.nan)
         self.axes = self.figure.subplots(1, 2)
         for axes, data, cmap, fmt, title, limits in (
@@ -138,12 +151,12 @@ class SweepFigure(Figure):
                 if np.isfinite(value):
                     shade = (value - limits[0]) / (limits[1] - limits[0])
                     dark = shade > 0.6 if cmap == "Greens" else shade < 0.4
-                    axes.text(j, i, fmt.format(value), ha="center", va="center", fontsize=8,
+                    axes.text(j, i, fmt.format(value), ha="center", va="center", fontsize="small",
                               color="white" if dark else "0.1")
-            axes.set_xticks(range(len(columns)), columns, fontsize=8)
-            axes.set_yticks(range(len(rows)), rows, fontsize=8)
-            axes.axvline(0.5, color="white", lw=3)
+            axes.set_xticks(range(len(columns)), columns, fontsize="small")
+            axes.set_yticks(range(len(rows)), rows, fontsize="small")
+            axes.axvline(len(success_columns) - 0.5, color="white", lw=3)
             axes.set(title=title, xlabel="controller / action buffer length")
         self.axes[0].set_ylabel("communication delay")
         self.figure.suptitle(f"{result.episodes} seeded episodes per cell (seed {result.seed})",
-                             fontsize=9)
+                             fontsize="medium")
