@@ -24,7 +24,7 @@ import numpy as np
 from gymnasium import spaces
 
 from rtgym_nb._clock import Clock
-from rtgym_nb._pipeline import Captured, Pipeline
+from rtgym_nb._pipeline import Captured
 from rtgym_nb._runners import Runner, make_runner
 from rtgym_nb._schedule import ElasticSchedule
 from rtgym_nb._timing import PolyakBenchmark, TimingTrace
@@ -141,8 +141,6 @@ class RealTimeEnv(gymnasium.Env):
         self.observation_space = spaces.Tuple((*inner_obs_space.spaces, *buffered))
         self.act_buf: deque = deque(maxlen=cfg.act_buf_len)
         self._last_action = self.default_action
-        self._stepping: Any = None  # the action of the step() in progress
-        self._prepared: tuple | None = None  # what _prepare_buffer made for it
         self._prepare = self._prepare_buffer  # (bound once: step() hands it over every time)
         self._fill_action_buffer()
         self.current_step = 0
@@ -155,11 +153,9 @@ class RealTimeEnv(gymnasium.Env):
         self._schedule = ElasticSchedule(
             cfg.time_step_duration, cfg.start_obs_capture, cfg.time_step_timeout_factor
         )
-        self._pipeline = Pipeline(
-            self.interface, self.clock, self._schedule, self.trace,
-            cfg.act_prepro_func, cfg.obs_prepro_func,
+        self._pipeline = self._runner.make_pipeline(
+            self.interface, self._schedule, self.trace, cfg.act_prepro_func, cfg.obs_prepro_func
         )
-        self._runner.attach(self._pipeline)
 
     # -- construction helpers (run where the interface lives) ------------------------------
 
@@ -208,20 +204,20 @@ class RealTimeEnv(gymnasium.Env):
                 return action
         return action
 
-    def _prepare_buffer(self) -> None:
+    def _prepare_buffer(self, action: Any) -> tuple[Any, tuple]:
         """step()'s copies of the action buffer, made before they are needed.
 
-        The buffer as it will be once ``self._stepping`` is in, and the observation's copies of
-        it: arrays copied right after a wake-up cost tens of microseconds, which this does in
-        time the clock would otherwise spend spinning before the capture (``meanwhile`` of
-        :meth:`Pipeline.step`). It changes nothing: ``step()`` commits the result once the
-        time-step has gone through.
+        Returns ``action`` as the buffer will hold it, and the observation's copies of the
+        buffer once it is in: arrays copied right after a wake-up cost tens of microseconds,
+        which the pipeline does in time the clock would otherwise spend spinning before the
+        capture (``prepare`` of :meth:`Pipeline.step <rtgym_nb._pipeline.Pipeline.step>`). It
+        changes nothing: ``step()`` commits the result once the time-step has gone through.
         """
-        buffered = self._as_buffered(self._stepping)
+        buffered = self._as_buffered(action)
         snapshot = ()
         if self.act_in_obs and self.act_buf_len:
             snapshot = _copies([*self.act_buf, buffered][-self.act_buf_len:])
-        self._prepared = (buffered, snapshot)
+        return buffered, snapshot
 
     def _fill_action_buffer(self) -> None:
         for _ in range(self.act_buf_len):
@@ -300,19 +296,13 @@ class RealTimeEnv(gymnasium.Env):
                     "was never called or was interrupted): call reset() first"
                 )
             truncate = self.current_step + 1 >= self._ep_max_length
-            self._stepping = action
             try:
                 # finish the time-step and send the action, with nothing in between
-                captured, sent, timed_out, joined = self._runner.call_after_capture(
-                    self._runner.step, action, call_time, truncate, self._prepare
-                )
+                result = self._runner.step(action, call_time, truncate, self._prepare)
             except BaseException:
                 self.running = False  # interrupted or failed mid-step: reset() before going on
                 raise
-            finally:
-                self._stepping = None  # (keep no reference to the caller's array)
-            buffered, snapshot = self._prepared
-            self._prepared = None
+            captured, sent, timed_out, joined, (buffered, snapshot) = result
             self.current_step += 1
             self.act_buf.append(buffered)
             self._last_action = buffered

@@ -287,7 +287,7 @@ def error_for(config: Any) -> BaseException | None:
 
 def table() -> str:
     """A Markdown table of the representative cases and the errors they raise."""
-    from faulty import FaultyInterface  # only needed here
+    from interfaces import FaultyInterface  # only needed here
 
     rows = ["| key | bad value class | example value | error | message |",
             "|---|---|---|---|---|"]

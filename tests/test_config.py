@@ -13,7 +13,7 @@ import math
 import gymnasium
 import numpy as np
 import pytest
-from recording import DT, RecordingInterface, rtgym_threads, sim_config
+from interfaces import DT, RecordingInterface, rtgym_threads, sim_config
 
 from rtgym_nb import (
     DEFAULT_CONFIG_DICT,

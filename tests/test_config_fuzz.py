@@ -20,9 +20,9 @@ from typing import Any
 import gymnasium
 import pytest
 from bad_configs import CASES, KNOWN_KEYS, misspelt_keys, not_a_dict
-from faulty import ENV_IDS, FaultyInterface
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from interfaces import ENV_IDS, FaultyInterface
 
 import rtgym_nb
 from rtgym_nb import ConfigError, ConfigTypeError, RealTimeEnv

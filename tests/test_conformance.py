@@ -15,9 +15,9 @@ import warnings
 import gymnasium
 import numpy as np
 import pytest
-from faulty import ENV_IDS, config, rtgym_threads
 from gymnasium.utils.env_checker import check_env
 from gymnasium.wrappers import FlattenObservation, RecordEpisodeStatistics
+from interfaces import ENV_IDS, faulty_config, rtgym_threads
 
 from rtgym_nb.course.tutorial import proportional_controller, tutorial_config
 
@@ -29,7 +29,7 @@ ADVISORY = {
 
 CONFIGS = {
     "tutorial": lambda: tutorial_config(clock="simulated"),
-    "faulty": lambda: config("simulated"),
+    "faulty": lambda: faulty_config("simulated"),
 }
 
 
@@ -130,7 +130,7 @@ def test_sync_vector_env(env_id: str) -> None:
 @pytest.mark.parametrize("env_id", ENV_IDS)
 def test_make_vec_sync(env_id: str) -> None:
     envs = gymnasium.make_vec(env_id, num_envs=3, vectorization_mode="sync",
-                              config=config("simulated"))
+                              config=faulty_config("simulated"))
     try:
         envs.reset(seed=0)
         for k in range(5):

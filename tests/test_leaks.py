@@ -25,7 +25,7 @@ import weakref
 import gymnasium
 import numpy as np
 import pytest
-from faulty import ENV_IDS, config, rtgym_threads
+from interfaces import ENV_IDS, faulty_config, rtgym_threads
 
 import rtgym_nb
 from rtgym_nb.course.tutorial import proportional_controller, tutorial_config
@@ -35,7 +35,7 @@ BYTES_PER_CYCLE = 256
 
 
 def _cycle(env_id: str) -> weakref.ref:
-    env = gymnasium.make(env_id, config=config("simulated"))
+    env = gymnasium.make(env_id, config=faulty_config("simulated"))
     env.reset()
     env.step(np.array([1.0, 2.0]))
     env.close()

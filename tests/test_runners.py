@@ -17,7 +17,7 @@ import warnings
 import gymnasium
 import numpy as np
 import pytest
-from recording import (
+from interfaces import (
     DT,
     Boom,
     RecordingInterface,
@@ -99,23 +99,25 @@ def exercise(env, steps: int = 4):
 # -- where interface calls run -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("env_id", [TS])
 @pytest.mark.parametrize("capture", [DT / 2, DT])
-def test_ts_every_call_on_one_worker_thread_simulated(make_env, capture):
-    env = in_thread(lambda: make_env(start_obs_capture=capture))
-    in_thread(lambda: exercise(env))
-    exercise(env)  # and from another caller thread
+def test_one_thread_makes_and_steps_every_call_simulated(make_env, capture):
+    """On simulated time the ts promise needs no worker: made and stepped on one thread, the
+    interface sees only that thread (and the env starts none)."""
+
+    def made_and_stepped():
+        env = make_env(start_obs_capture=capture)
+        exercise(env)
+        assert env.unwrapped.threads() == []
+        return env
+
+    env = in_thread(made_and_stepped, name="owner")
     by_method = threads_by_method(env)
     assert set(by_method) == ALL_METHODS
-    names = set().union(*by_method.values())
-    assert len(names) == 1
-    (worker,) = env.unwrapped.threads()
-    assert names == {worker.name} and worker.name != threading.current_thread().name
+    assert set().union(*by_method.values()) == {"owner"}
 
 
-@pytest.mark.parametrize("env_id", [V1])
 @pytest.mark.parametrize("capture", [DT / 2, DT])
-def test_v1_every_call_on_the_caller_thread_simulated(make_env, capture):
+def test_every_call_on_the_caller_thread_simulated(make_env, capture):
     env = in_thread(lambda: make_env(start_obs_capture=capture), name="maker")
     in_thread(lambda: exercise(env), name="agent")
     by_method = threads_by_method(env)
@@ -280,7 +282,7 @@ def test_close_joins_every_thread_wall_clock(env_id, capture):
 def test_close_joins_every_thread_simulated(env_id):
     before = set(threading.enumerate())
     with gymnasium.make(env_id, config=sim_config()) as env:
-        assert len(env.unwrapped.threads()) == (1 if env_id == TS else 0)
+        assert env.unwrapped.threads() == []  # nothing runs concurrently on simulated time
         run_episode(env, [A1] * 3)
     assert env.unwrapped.threads() == []
     assert started_since(before) == []  # threading.active_count() is back
@@ -322,7 +324,7 @@ def test_many_envs_do_not_leak_threads(env_id):
 
 
 def test_make_runner():
-    clock = SimulatedClock()
+    clock = WallClock()
     assert isinstance(make_runner("thread-per-step", clock, 1.0), ThreadPerStepRunner)
     runner = make_runner("persistent-thread", clock, 1.0)
     try:
@@ -331,6 +333,14 @@ def test_make_runner():
         runner.close()
     with pytest.raises(ValueError, match="unknown runner"):
         make_runner("fibers", clock, 1.0)
+
+
+@pytest.mark.parametrize("kind", ["thread-per-step", "persistent-thread"])
+def test_make_runner_runs_inline_on_a_simulated_clock(kind):
+    runner = make_runner(kind, SimulatedClock(), 1.0)
+    assert type(runner) is Runner and runner.kind == kind and runner.threads() == []
+    with pytest.raises(ValueError, match="unknown runner"):
+        make_runner("fibers", SimulatedClock(), 1.0)
 
 
 @pytest.mark.parametrize("cls", [Runner, ThreadPerStepRunner, PersistentThreadRunner])
