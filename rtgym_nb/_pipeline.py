@@ -185,9 +185,8 @@ class Pipeline:
         return self._captured(result, taken_at, returned_at)
 
     def _captured(self, result: tuple, taken_at: float, returned_at: float) -> Captured:
-        trace, row = self.trace, self.row
-        trace.set(row, "capture_start", taken_at)
-        trace.set(row, "capture_end", returned_at)
+        row = self.row
+        self.trace.set_capture(row, taken_at, returned_at)
         obs, reward, terminated, info = result
         if self.obs_prepro is not None:
             obs = self.obs_prepro(obs)

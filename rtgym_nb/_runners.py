@@ -62,6 +62,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from rtgym_nb._clock import Clock, TimerHandle, use_clock
+from rtgym_nb._clock import _current as _current_clock
 from rtgym_nb._pipeline import Captured, Pipeline, StepResult
 from rtgym_nb._quantile import RunningQuantile
 from rtgym_nb._schedule import ElasticSchedule
@@ -144,8 +145,11 @@ class Runner:
         (close the open time-step, then send ``action``; see there)."""
         if self.hung:
             self._check_not_hung()
-        with use_clock(self.clock):
+        token = _current_clock.set(self.clock)  # (use_clock, without its object per step)
+        try:
             return self.pipeline.step(action, call_time, truncate, prepare)
+        finally:
+            _current_clock.reset(token)
 
     def _close_step(self, action: Any, call_time: float, truncate: bool,
                     prepare: Callable[[Any], Any] | None = None) -> StepResult:

@@ -37,6 +37,7 @@ FIELDS: tuple[str, ...] = (
 """Columns of the trace; the first ten are times in seconds of the environment's clock."""
 
 _COLUMN = {name: i for i, name in enumerate(FIELDS)}
+_CAPTURE_START, _CAPTURE_END = _COLUMN["capture_start"], _COLUMN["capture_end"]
 _NAN = float("nan")
 _WIDTH = len(FIELDS)
 _NAN_ROW = array("d", [_NAN]) * _WIDTH
@@ -111,6 +112,13 @@ class TimingTrace:
             d[b + 11] = 1.0 if from_reset else 0.0
             self.total = row + 1
         return row
+
+    def set_capture(self, row: int, start: float, end: float) -> None:
+        """Record when ``get_obs_rew_terminated_info`` was called and returned, in one call."""
+        base = row % self.capacity * _WIDTH
+        d = self._data
+        d[base + _CAPTURE_START] = start
+        d[base + _CAPTURE_END] = end
 
     def set(self, row: int, field: str, value: float) -> None:
         self._data[row % self.capacity * _WIDTH + _COLUMN[field]] = value

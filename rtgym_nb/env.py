@@ -139,6 +139,7 @@ class RealTimeEnv(gymnasium.Env):
         self.benchmark_type = cfg.benchmark_type
         buffered = (action_space,) * (cfg.act_buf_len if cfg.act_in_obs else 0)
         self.observation_space = spaces.Tuple((*inner_obs_space.spaces, *buffered))
+        self._buffer_dtype = getattr(action_space, "dtype", None)
         self.act_buf: deque = deque(maxlen=cfg.act_buf_len)
         self._last_action = self.default_action
         self._prepare = self._prepare_buffer  # (bound once: step() hands it over every time)
@@ -195,7 +196,7 @@ class RealTimeEnv(gymnasium.Env):
         (~25-35 us against ~10-15 us: ``benchmarks/cold_costs.py``).
         """
         space = self.action_space
-        if type(action) is np.ndarray and action.dtype == getattr(space, "dtype", None):
+        if type(action) is np.ndarray and action.dtype == self._buffer_dtype:
             return action.copy()
         if isinstance(space, spaces.Box):
             try:
@@ -214,10 +215,9 @@ class RealTimeEnv(gymnasium.Env):
         changes nothing: ``step()`` commits the result once the time-step has gone through.
         """
         buffered = self._as_buffered(action)
-        snapshot = ()
-        if self.act_in_obs and self.act_buf_len:
-            snapshot = _copies([*self.act_buf, buffered][-self.act_buf_len:])
-        return buffered, snapshot
+        if not (self.act_in_obs and self.act_buf_len):
+            return buffered, ()
+        return buffered, _copies([*self.act_buf, buffered][-self.act_buf_len:])
 
     def _fill_action_buffer(self) -> None:
         for _ in range(self.act_buf_len):
@@ -514,6 +514,12 @@ def _check_observation_space(space: Any) -> spaces.Tuple:
 def _copies(actions: Any) -> tuple:
     """Fresh copies of buffered actions for an observation, so that no two observations share
     an array (a caller may keep or modify them)."""
-    # (a list, not a generator: tuple() of a generator allocates a tuple of a guessed size and
-    # shrinks it, which moves the garbage collector's counter on every step, see _copies' test)
-    return tuple([a.copy() if isinstance(a, np.ndarray) else a for a in actions])
+    # (a list first: tuple() of an iterator allocates a tuple of a guessed size and shrinks it,
+    # which moves the garbage collector's counter on every step, see _copies' test)
+    try:  # the usual case, every entry an array (a Box action space), in one pass
+        return tuple([*map(_copy_array, actions)])
+    except TypeError:  # something else in the buffer: arrays copied, the rest as it is
+        return tuple([a.copy() if isinstance(a, np.ndarray) else a for a in actions])
+
+
+_copy_array = np.ndarray.copy
