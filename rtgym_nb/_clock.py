@@ -309,13 +309,16 @@ class SimulatedClock:
         return handle
 
     def sleep_until(self, deadline: float) -> None:
-        while self._timers and self._timers[0][0] <= deadline:
-            when, _, handle = heapq.heappop(self._timers)
+        timers = self._timers
+        while timers and timers[0][0] <= deadline:
+            when, _, handle = heapq.heappop(timers)
             if handle.cancelled:
                 continue
-            self._now = max(self._now, when)
+            if when > self._now:
+                self._now = when
             handle.callback()
-        self._now = max(self._now, deadline)
+        if deadline > self._now:  # (never backwards; a NaN deadline leaves the time alone)
+            self._now = deadline
 
     def sleep(self, duration: float) -> None:
         if duration < 0:
