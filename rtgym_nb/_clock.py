@@ -348,8 +348,8 @@ class use_clock:
     """Make ``clock`` what :func:`current_clock` returns inside the ``with`` block.
 
     A small class rather than a ``contextlib.contextmanager`` generator: environments enter
-    it around every interface call, where a generator-based context manager was measured to
-    cost tens of microseconds of CPU per ``step()`` when its code is cold in the caches.
+    it around every interface call, where a generator-based context manager costs tens of
+    microseconds of CPU per ``step()`` when its code is cold in the caches.
     """
 
     __slots__ = ("_clock", "_token")

@@ -407,8 +407,7 @@ class PersistentThreadRunner(Runner):
         A deque and a lock used as a bell rather than a ``queue.SimpleQueue``: a timed-out
         ``SimpleQueue.get`` raises ``queue.Empty``, and the worker times out on nearly every
         time-step (that is how it wakes for a capture); raising and catching it cold costs
-        ~10 us of CPU per wait more than a timed ``Lock.acquire``, which just returns False
-        (``benchmarks/cold_costs.py``).
+        ~10 us of CPU per wait more than a timed ``Lock.acquire``, which just returns False.
         """
         jobs, bell = self._jobs, self._bell
         if timeout is None:
@@ -479,16 +478,14 @@ class PersistentThreadRunner(Runner):
         of load, the margin takes a few wake-ups to catch up, and many more at 50 ms
         time-steps, whose overshoots spread widely.
 
-        It used to learn from late captures. But a capture that began its wait early enough
-        sleeps once more before spinning, and when that short sleep overshot, the late capture
-        raised the lead, which made the next capture begin earlier still: on a loaded machine
-        the lead crept up to its 500 us cap, and the worker spun that much longer on every
-        time-step (``test_ts_worker_lead_covers_the_hand_over_not_the_wake_up``). The time the
-        wait began does not depend on that second sleep.
-        (Learning wake-up and calls as one quantity, with the last 25 ms slept instead of spent
-        watching the queue, was tried in commit 7d71989: at 50 ms time-steps it cost ~170 us
-        more CPU per step, a second wake-up, for a median period error within noise --
-        ``benchmarks/compare_revisions.py 7d71989 ec33b09 --time-step-ms 50 --steps 100``.)
+        It learns from when the wait began, not from how late the capture was: a capture that
+        began its wait early enough sleeps once more before spinning, and the overshoot of that
+        short sleep (the clock margin's business) would otherwise raise the lead, make the next
+        capture begin earlier still, and on a loaded machine creep up to the cap, the worker
+        spinning that much longer on every time-step. The lead learns the hand-over alone, and
+        the last stretch before it is spent watching the queue rather than sleeping: sleeping
+        it would cost a second wake-up per time-step (~170 us of CPU at 50 ms time-steps) for
+        no better precision.
         """
         asked, self._asked = self._asked, math.nan
         late = pipeline.capture_wait_start - asked

@@ -7,7 +7,7 @@ an hour in a notebook keeps constant memory (the newest ``capacity`` time-steps 
 The rows live in a flat ``array.array`` of doubles and are written one float at a time. The
 writes happen on the hot path of every time-step, usually right after a wake-up, when caches
 are cold: there, a numpy row assignment costs ~25-40 us and a dozen scalar writes to an
-``array.array`` ~10-15 us (``benchmarks/cold_costs.py``). Readers get numpy arrays (a view of
+``array.array`` ~10-15 us. Readers get numpy arrays (a view of
 the same memory, copied).
 """
 

@@ -193,7 +193,7 @@ class RealTimeEnv(gymnasium.Env):
 
         An array already of that dtype is just copied: ``np.array(action, dtype=...)`` walks
         numpy's conversion machinery, about twice the cost of a copy when caches are cold
-        (~25-35 us against ~10-15 us: ``benchmarks/cold_costs.py``).
+        (~25-35 us against ~10-15 us).
         """
         space = self.action_space
         if type(action) is np.ndarray and action.dtype == self._buffer_dtype:
