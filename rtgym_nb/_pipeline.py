@@ -232,34 +232,44 @@ class Pipeline:
 
         The calls, timestamps and results of :meth:`_close_and_send`, in a straight line:
         waiting is instantaneous, so there is no spinning time to give ``prepare`` and nothing
-        to hand over between threads.
+        to hand over between threads (what :meth:`_captured` and :meth:`_open` do is written
+        out here: this is the whole of a simulated time-step's cost).
         """
-        clock, schedule, interface = self.clock, self.schedule, self.interface
-        self.pending_capture = False
-        self.running = False
-        self.capture_wait_start = clock.now()
-        clock.sleep_until(schedule.obs)
-        taken_at = clock.now()
-        result = interface.get_obs_rew_terminated_info()
-        returned_at = clock.now()
-        _, _, terminated, _ = result
-        if schedule.obs < schedule.end:
+        clock, schedule, interface, trace = self.clock, self.schedule, self.interface, self.trace
+        now = clock.now
+        self.pending_capture = self.running = False
+        obs_time = schedule.obs
+        clock.sleep_until(obs_time)
+        taken_at = now()
+        obs, reward, terminated, info = interface.get_obs_rew_terminated_info()
+        returned_at = now()
+        if obs_time < schedule.end:
             clock.sleep_until(schedule.end)
+        row = self.row
         may_send = self.may_send
-        if terminated or truncate or (may_send is not None and not may_send()):
-            captured = self._captured(result, taken_at, returned_at)
-            ended = clock.now()
-            return StepResult(captured, False, False, ended,
-                              None if prepare is None else prepare(action))
-        act_prepro = self.act_prepro
-        sent = clock.now()
+        sent = now()
+        send = not (terminated or truncate or (may_send is not None and not may_send()))
         try:
-            interface.send_control(action if act_prepro is None else act_prepro(action))
+            if send:
+                act_prepro = self.act_prepro
+                interface.send_control(action if act_prepro is None else act_prepro(action))
         finally:
-            send_end = clock.now()
-            captured = self._captured(result, taken_at, returned_at)
+            send_end = now()
+            trace.set_capture(row, taken_at, returned_at)
+            if self.obs_prepro is not None:
+                obs = self.obs_prepro(obs)
+            captured = self.captured = Captured(tuple(obs), reward, terminated, info, row)
         prepared = None if prepare is None else prepare(action)
-        timed_out = self._open(call_time, sent, sent, send_end, from_reset=False)
+        if not send:
+            return StepResult(captured, False, False, sent, prepared)
+        timed_out = schedule.advance(send_end)
+        self.row = trace.open_row(call_time, sent, sent, send_end, schedule.start, schedule.obs,
+                                  schedule.end, timed_out, False)
+        self.timeouts += timed_out
+        self.captured = self.error = None
+        self.running = self.pending_capture = True
+        if self.on_start is not None:
+            self.on_start(self)
         return StepResult(captured, True, timed_out, sent, prepared)
 
     def _catch_up(self) -> Any:
