@@ -7,6 +7,7 @@ student's own code would be.
 * :mod:`~rtgym_nb.course.tutorial`: the tutorial's interface, config and controller;
 * :mod:`~rtgym_nb.course.controllers`: controllers that read the action buffer;
 * :mod:`~rtgym_nb.course.lessons`: one module per notebook, the seeded experiments it runs;
+* :mod:`~rtgym_nb.course.parallel`: :func:`map_seeded`, many seeded runs at once;
 * :mod:`~rtgym_nb.course.viz`: the figures and widgets (needs the ``viz`` extra).
 """
 
