@@ -97,7 +97,8 @@ class RealTimeEnv(gymnasium.Env):
     once the interface returns. On ``real-time-gym-v1`` every other call
     (``send_control`` included) runs on the caller's own thread and cannot be interrupted: a
     hang there blocks the caller until the interface returns. Use ``real-time-gym-ts-v1`` if
-    your interface can hang.
+    your interface can hang. On the simulated clock neither id starts a thread (nothing runs
+    concurrently on simulated time): every call runs on the caller's thread, as above.
     """
 
     metadata: ClassVar[dict] = {"render_modes": ["human", "rgb_array"], "render_fps": 20}

@@ -1,6 +1,7 @@
 """Threads: where each interface call runs, errors crossing threads, and close().
 
-* ``real-time-gym-ts-v1``: every interface call, construction included, on ONE worker thread.
+* ``real-time-gym-ts-v1``: every interface call, construction included, on ONE worker thread
+  (on the wall clock; on the simulated clock, no thread: the caller's, as for v1).
 * ``real-time-gym-v1``: on the caller's thread, except captures that fall before the end of a
   time-step on the wall clock (a capture thread per time-step, joined at the next call).
 * An exception raised by any interface method reaches the caller with its type and original
