@@ -8,6 +8,7 @@ runner) and ``real-time-gym-ts-v1`` (persistent-thread runner).
 from gymnasium.envs.registration import register, registry
 
 from rtgym_nb._clock import SimulatedClock, WallClock, current_clock, use_clock
+from rtgym_nb._runners import live_threads
 from rtgym_nb.config import (
     DEFAULT_CONFIG_DICT,
     ConfigError,
@@ -45,6 +46,7 @@ __all__ = [
     "TimeStepTimeoutWarning",
     "WallClock",
     "current_clock",
+    "live_threads",
     "make_config",
     "use_clock",
 ]

@@ -96,34 +96,29 @@ class WallClock:
     max_margin]`` (:class:`~rtgym_nb._quantile.RunningQuantile`: a hiccup raises it by a few
     microseconds only, a machine that got busier is caught up with in a few wake-ups).
 
-    How late a sleep wakes up depends on its length. On this machine (a virtual machine whose
-    idle processors are handed back to the host) a 19 ms sleep overshot by ~65 us at the
-    median and ~240 us at the 99th percentile, a 100-1900 us sleep by ~35 and ~55-75 us
-    (``benchmarks/sleep_overshoot.py``). So waits up to ``long_wait`` and longer ones learn
-    separate margins, at different quantiles:
+    How late a sleep wakes up depends on its length: on a virtual machine whose idle processors
+    are handed back to the host, a 19 ms sleep overshoots by ~65 us at the median and ~240 us at
+    the 99th percentile, a 100-1900 us sleep by ~35 and ~55-75 us (measurements in
+    ``docs/performance.md``). So waits up to ``long_wait`` and longer ones learn separate
+    margins, at different quantiles:
 
     * short waits (short time-steps): ``quantile``, 98 %. Every sleep that wakes past the
       margin makes its time-step late and two periods wrong, and a plain ``time.sleep`` loop
       (rtgym's) keeps its p99 period error at a few tens of microseconds at these time-steps;
       covering 98 % rather than 90 % of the narrow overshoots costs ~15-25 us more spinning per
-      time-step (``benchmarks/compare_revisions.py``).
-    * long waits: ``long_quantile``, 90 %. Their overshoots spread widely: covering 98 %
-      cost ~30-45 us more CPU per time-step at 20 ms (measured together with the second sleep
-      below, 60-80 us in all), and a plain sleep's p99 period error is in the hundreds of
-      microseconds there anyway.
+      time-step.
+    * long waits: ``long_quantile``, 90 %. Their overshoots spread widely: covering 98 % would
+      cost ~30-45 us more CPU per time-step at 20 ms, and a plain sleep's p99 period error is
+      in the hundreds of microseconds there anyway. A lower quantile saves no CPU that stands
+      out of the noise, and raises the median period error at 5 ms.
 
     Waits longer than ``split_above`` (20 ms: control loops of 50 Hz and slower) are slept in
     two parts: an *approach* sleep that ends ``final_sleep`` plus the approach's own overshoot
     estimate before the short margin, then a short final sleep with the short waits' margin.
     The approach's wide scatter is absorbed by ``final_sleep``, and the final sleep's overshoot
-    is narrow. At 20 ms time-steps that halved the p99 period error, but the second wake-up
-    cost ~30 us of CPU per time-step, at the time-step where rtgym_nb's CPU per step already
-    exceeds rtgym 0.16's (README, "Performance"); hence the threshold: above it the same 30 us
-    are a smaller share of the time-step.
-    ``final_sleep=0`` never splits. (80 % for long waits was tried twice, to spin less: the
-    CPU it saved at 20 ms stayed within the machine's noise, -3 and +17 us per step in paired
-    runs, ``benchmarks/paired_settings.py --what long-quantile``, and it raised the median
-    period error at 5 ms.)
+    is narrow. At 20 ms time-steps this halves the p99 period error, for a second wake-up that
+    costs ~30 us of CPU per time-step; hence the threshold: above it those 30 us are a smaller
+    share of the time-step. ``final_sleep=0`` never splits.
 
     The time a wait would spend spinning can be given to other work: ``meanwhile`` of
     :meth:`wait_until` (the pipeline does step()'s copies of the action buffer there).
@@ -137,6 +132,10 @@ class WallClock:
         long_quantile: :obj:`quantile` for long waits.
         split_above: Waits longer than this (seconds) end with a short sleep.
         final_sleep: Length of that short sleep, in seconds.
+        timer: The time source (seconds, monotonic).
+        sleeper: Sleeps for a number of seconds (the coarse wait of :meth:`sleep_until`).
+            ``timer`` and ``sleeper`` are there for tests, which drive the margins' logic with
+            a fake time source instead of real time.
     """
 
     simulated = False
@@ -151,6 +150,9 @@ class WallClock:
         long_quantile: float = 0.9,
         split_above: float = 20e-3,
         final_sleep: float = 200e-6,
+        *,
+        timer: Callable[[], float] = time.perf_counter,
+        sleeper: Callable[[float], object] = time.sleep,
     ) -> None:
         if not 0 <= min_margin <= max_margin:
             raise ValueError(
@@ -180,12 +182,16 @@ class WallClock:
         # the approach sleep's overshoot: how much earlier than the final sleep to end it
         self._approach = RunningQuantile(200e-6, 0.9, step=0.5e-6, high=10e-3)
         self._tuned = threading.local()
+        self.now = timer
+        self.timer = timer
+        self.sleeper = sleeper
 
     def _overshoot(self, start: float, quantile: float, up: float) -> RunningQuantile:
         return RunningQuantile(start, quantile, step=up * (1 - quantile) / quantile,
                                high=self.max_margin)
 
-    now = staticmethod(time.perf_counter)
+    def now(self) -> float:  # (replaced in __init__ by the timer itself: one call less)
+        return self.timer()
 
     @property
     def margin(self) -> float:
@@ -201,7 +207,7 @@ class WallClock:
         return min(max(margin, self.min_margin), self.max_margin)
 
     def sleep_until(self, deadline: float) -> None:
-        self.wait_until(deadline, time.sleep)
+        self.wait_until(deadline, self.sleeper)
 
     def wait_until(
         self,
@@ -228,7 +234,7 @@ class WallClock:
         if not getattr(self._tuned, "done", False):  # once per thread, before timing anything
             _lower_timer_slack()
             self._tuned.done = True
-        perf_counter = time.perf_counter
+        perf_counter = self.timer
         now = perf_counter()
         split = self.final_sleep and deadline - now > self.split_above
         if split:  # close in first, so that the sleep below is short
@@ -257,7 +263,7 @@ class WallClock:
         return None
 
     def sleep(self, duration: float) -> None:
-        self.sleep_until(time.perf_counter() + duration)
+        self.sleep_until(self.timer() + duration)
 
     def __repr__(self) -> str:
         return (f"WallClock(margin={self.margin * 1e6:.0f}us, "
@@ -309,13 +315,16 @@ class SimulatedClock:
         return handle
 
     def sleep_until(self, deadline: float) -> None:
-        while self._timers and self._timers[0][0] <= deadline:
-            when, _, handle = heapq.heappop(self._timers)
+        timers = self._timers
+        while timers and timers[0][0] <= deadline:
+            when, _, handle = heapq.heappop(timers)
             if handle.cancelled:
                 continue
-            self._now = max(self._now, when)
+            if when > self._now:
+                self._now = when
             handle.callback()
-        self._now = max(self._now, deadline)
+        if deadline > self._now:  # (never backwards; a NaN deadline leaves the time alone)
+            self._now = deadline
 
     def sleep(self, duration: float) -> None:
         if duration < 0:
@@ -339,8 +348,8 @@ class use_clock:
     """Make ``clock`` what :func:`current_clock` returns inside the ``with`` block.
 
     A small class rather than a ``contextlib.contextmanager`` generator: environments enter
-    it around every interface call, where a generator-based context manager was measured to
-    cost tens of microseconds of CPU per ``step()`` when its code is cold in the caches.
+    it around every interface call, where a generator-based context manager costs tens of
+    microseconds of CPU per ``step()`` when its code is cold in the caches.
     """
 
     __slots__ = ("_clock", "_token")

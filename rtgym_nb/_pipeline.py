@@ -11,9 +11,16 @@ A time-step's life: :meth:`Pipeline.start` sends the control and schedules the s
 the episode ended, starts the next time-step: it sends the next control right after the capture
 and does all the bookkeeping afterwards. Work of the caller's that only has to be done by the
 time ``step()`` returns (the environment's copies of the action buffer) is handed in as
-``meanwhile``, and done while the wait for the capture would otherwise spin, when it fits there.
-Called with nothing to send (:meth:`rtgym_nb._runners.Runner.finish`), it just closes the
-time-step.
+``prepare``: it is called with the action, done while the wait for the capture would otherwise
+spin, when it fits there, and what it returns comes back in :class:`StepResult`. Called with
+nothing to send (:meth:`rtgym_nb._runners.Runner.finish`), it just closes the time-step.
+
+On a simulated clock nothing waits for real time, so :meth:`Pipeline.step` takes a short path:
+the same calls, timestamps and results, without the precise-wait machinery.
+
+The runner that drives a pipeline gives it two hooks at construction: ``on_start`` (arrange the
+capture of a time-step that just opened) and ``may_send`` (False once nobody awaits the call in
+progress, which then sends nothing).
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from rtgym_nb._schedule import ElasticSchedule
 from rtgym_nb._timing import TimingTrace
 from rtgym_nb.interface import RealTimeGymInterface
 
-__all__ = ["Captured", "Pipeline"]
+__all__ = ["Captured", "Pipeline", "StepResult"]
 
 
 class Captured(NamedTuple):
@@ -43,6 +50,21 @@ class Captured(NamedTuple):
     """The trace row of the time-step this observation belongs to."""
 
 
+class StepResult(NamedTuple):
+    """What :meth:`Pipeline.step` did."""
+
+    captured: Captured
+    """The observation of the time-step it closed."""
+    sent: bool
+    """The action was sent (False when the episode ended, or nobody awaits the call any more)."""
+    timed_out: bool
+    """The time-step the action opened broke the elastic constraint."""
+    joined: float
+    """When the closed time-step ended (for a sent action, when ``send_control`` was called)."""
+    prepared: Any
+    """What ``prepare(action)`` returned (None without a ``prepare``)."""
+
+
 class Pipeline:
     """The shared time-step logic.
 
@@ -53,6 +75,10 @@ class Pipeline:
         trace: Where every timestamp is recorded.
         act_prepro: Applied to each action before ``send_control``.
         obs_prepro: Applied to each captured observation.
+        on_start: Called with the pipeline when a time-step opens: the runner arranges its
+            capture (a timer, a thread), or leaves it to :meth:`step`.
+        may_send: Asked before every ``send_control``: False when nobody awaits the call in
+            progress any more (hang, interrupt, close), which then sends nothing.
     """
 
     def __init__(
@@ -63,6 +89,9 @@ class Pipeline:
         trace: TimingTrace,
         act_prepro: Callable | None = None,
         obs_prepro: Callable | None = None,
+        *,
+        on_start: Callable[[Pipeline], object] | None = None,
+        may_send: Callable[[], bool] | None = None,
     ) -> None:
         self.interface = interface
         self.clock = clock
@@ -70,6 +99,8 @@ class Pipeline:
         self.trace = trace
         self.act_prepro = act_prepro
         self.obs_prepro = obs_prepro
+        self.on_start = on_start
+        self.may_send = may_send
         self.running = False
         """A time-step is open: its control was sent and :meth:`step` has not closed it yet."""
         self.pending_capture = False
@@ -84,14 +115,14 @@ class Pipeline:
         self.capture_wait_start = float("nan")
         """When the last capture began to wait for its capture time (the persistent-thread
         runner times its hand-over of a capture to ``step()`` with it)."""
-        self.on_start: Callable[[Pipeline], None] | None = None
-        """Set by the runner: arranges the capture of a time-step that just started."""
-        self.may_send: Callable[[], bool] | None = None
-        """Set by a runner whose caller can stop waiting (hang, interrupt, close): False when
-        nobody awaits the call in progress any more, which then sends nothing."""
+        self._simulated = bool(getattr(clock, "simulated", False))
         self._wait_until = _offering_wait(clock)
-        self._meanwhile: Callable[[], object] | None = None  # step()'s work not yet done
-        self._meanwhile_cost = RunningQuantile(50e-6, 0.9, step=0.5e-6, high=1e-3)
+        self._sleep = getattr(clock, "sleeper", time.sleep)
+        # step()'s prepare and its action, until done; then what it returned
+        self._prepare: Callable[[Any], Any] | None = None
+        self._action: Any = None
+        self._prepared: Any = None
+        self._prepare_cost = RunningQuantile(50e-6, 0.9, step=0.5e-6, high=1e-3)
 
     # -- the three phases ------------------------------------------------------------------
 
@@ -152,9 +183,11 @@ class Pipeline:
             assert captured is not None
             return captured
         result, taken_at, returned_at = taken
-        trace, row = self.trace, self.row
-        trace.set(row, "capture_start", taken_at)
-        trace.set(row, "capture_end", returned_at)
+        return self._captured(result, taken_at, returned_at)
+
+    def _captured(self, result: tuple, taken_at: float, returned_at: float) -> Captured:
+        row = self.row
+        self.trace.set_capture(row, taken_at, returned_at)
         obs, reward, terminated, info = result
         if self.obs_prepro is not None:
             obs = self.obs_prepro(obs)
@@ -171,7 +204,7 @@ class Pipeline:
             self.error = exc
 
     def step(self, action: Any, call_time: float, truncate: bool,
-             meanwhile: Callable[[], object] | None = None) -> tuple[Captured, bool, bool, float]:
+             prepare: Callable[[Any], Any] | None = None) -> StepResult:
         """Close the open time-step, then :meth:`start` the next unless the episode ended.
 
         Closing means: capture if still due, then wait for the nominal end. Between the
@@ -179,55 +212,100 @@ class Pipeline:
         check of ``terminated``: tracing and preprocessing the observation wait until the
         control is out. This is what keeps the control latency at a few microseconds.
 
-        ``meanwhile()``, if given, is done before this returns (unless it raises): in the last
-        stretch of the wait, which the clock would otherwise spend spinning, if its usual
-        duration fits there; else after the control is sent, before the next time-step opens.
-        Never between capture and send.
-
-        Returns:
-            ``(captured, sent, timed_out, joined)``; ``joined`` is when the time-step ended
-            (for a sent control, when ``send_control`` was called).
+        ``prepare(action)``, if given, is done before this returns (unless it raises), and its
+        result returned as :attr:`StepResult.prepared`: in the last stretch of the wait, which
+        the clock would otherwise spend spinning, if its usual duration fits there; else after
+        the control is sent, before the next time-step opens. Never between capture and send.
         """
-        self._meanwhile = meanwhile
+        if self._simulated and self.pending_capture:
+            return self._step_simulated(action, call_time, truncate, prepare)
+        self._prepare = prepare
+        self._action = action
         try:
             return self._close_and_send(action, call_time, truncate)
-        finally:
-            self._meanwhile = None  # (when it raised before the meanwhile was done)
+        finally:  # (when it raised before prepare was done)
+            self._prepare = self._action = self._prepared = None
 
-    def _catch_up(self) -> None:
-        """Do step()'s meanwhile if the wait had no room for it.
+    def _step_simulated(self, action: Any, call_time: float, truncate: bool,
+                        prepare: Callable[[Any], Any] | None) -> StepResult:
+        """:meth:`step` on a simulated clock, its observation not captured yet (the usual case).
+
+        The calls, timestamps and results of :meth:`_close_and_send`, in a straight line:
+        waiting is instantaneous, so there is no spinning time to give ``prepare`` and nothing
+        to hand over between threads (what :meth:`_captured` and :meth:`_open` do is written
+        out here: this is the whole of a simulated time-step's cost).
+        """
+        clock, schedule, interface, trace = self.clock, self.schedule, self.interface, self.trace
+        now = clock.now
+        self.pending_capture = self.running = False
+        obs_time = schedule.obs
+        clock.sleep_until(obs_time)
+        taken_at = now()
+        obs, reward, terminated, info = interface.get_obs_rew_terminated_info()
+        returned_at = now()
+        if obs_time < schedule.end:
+            clock.sleep_until(schedule.end)
+        row = self.row
+        may_send = self.may_send
+        sent = now()
+        send = not (terminated or truncate or (may_send is not None and not may_send()))
+        try:
+            if send:
+                act_prepro = self.act_prepro
+                interface.send_control(action if act_prepro is None else act_prepro(action))
+        finally:
+            send_end = now()
+            trace.set_capture(row, taken_at, returned_at)
+            if self.obs_prepro is not None:
+                obs = self.obs_prepro(obs)
+            captured = self.captured = Captured(tuple(obs), reward, terminated, info, row)
+        prepared = None if prepare is None else prepare(action)
+        if not send:
+            return StepResult(captured, False, False, sent, prepared)
+        timed_out = schedule.advance(send_end)
+        self.row = trace.open_row(call_time, sent, sent, send_end, schedule.start, schedule.obs,
+                                  schedule.end, timed_out, False)
+        self.timeouts += timed_out
+        self.captured = self.error = None
+        self.running = self.pending_capture = True
+        if self.on_start is not None:
+            self.on_start(self)
+        return StepResult(captured, True, timed_out, sent, prepared)
+
+    def _catch_up(self) -> Any:
+        """Do step()'s prepare if the wait had no room for it; return what it returned.
 
         Called before the next time-step opens: opening it may start a capture on another
-        thread, whose wait must not find a meanwhile to run.
+        thread, whose wait must not find a prepare to run.
         """
-        job, self._meanwhile = self._meanwhile, None
+        job, self._prepare = self._prepare, None
         if job is not None:
-            job()
+            self._prepared = job(self._action)
+        return self._prepared
 
     def _wait(self, deadline: float) -> None:
-        """Wait for ``deadline``, offering the clock's spinning time to step()'s meanwhile."""
-        if self._meanwhile is not None and self._wait_until is not None:
-            self._wait_until(deadline, time.sleep, meanwhile=self._spare)
+        """Wait for ``deadline``, offering the clock's spinning time to step()'s prepare."""
+        if self._prepare is not None and self._wait_until is not None:
+            self._wait_until(deadline, self._sleep, meanwhile=self._spare)
         else:
             self.clock.sleep_until(deadline)
 
     def _spare(self, seconds: float) -> None:
-        """Do step()'s meanwhile now if it usually takes less than ``seconds``.
+        """Do step()'s prepare now if it usually takes less than ``seconds``.
 
         Its duration is learned (a high quantile, :class:`~rtgym_nb._quantile.RunningQuantile`):
         copying a few small arrays takes tens of microseconds right after a wake-up, and more
         on a busy machine; a capture delayed by work that did not fit would be late.
         """
-        cost = self._meanwhile_cost
+        cost = self._prepare_cost
         if seconds > cost.value:
             now = self.clock.now
             start = now()
-            job, self._meanwhile = self._meanwhile, None
-            job()
+            job, self._prepare = self._prepare, None
+            self._prepared = job(self._action)
             cost.add(now() - start)
 
-    def _close_and_send(self, action: Any, call_time: float, truncate: bool
-                        ) -> tuple[Captured, bool, bool, float]:
+    def _close_and_send(self, action: Any, call_time: float, truncate: bool) -> StepResult:
         clock, schedule = self.clock, self.schedule
         if self.pending_capture:  # the usual case: capture now and send right after
             try:
@@ -252,8 +330,7 @@ class Pipeline:
             self._wait(schedule.end)
         if terminated or truncate or (self.may_send is not None and not self.may_send()):
             captured, ended = self._record(), clock.now()
-            self._catch_up()
-            return captured, False, False, ended
+            return StepResult(captured, False, False, ended, self._catch_up())
         control = self.act_prepro(action) if self.act_prepro is not None else action
         sent = clock.now()
         try:
@@ -261,9 +338,9 @@ class Pipeline:
         finally:
             send_end = clock.now()
             captured = self._record()
-        self._catch_up()
+        prepared = self._catch_up()
         timed_out = self._open(call_time, sent, sent, send_end, from_reset=False)
-        return captured, True, timed_out, sent
+        return StepResult(captured, True, timed_out, sent, prepared)
 
     def note_returned(self, when: float) -> None:
         """Record when the env call that opened the current time-step returned to its caller."""

@@ -19,8 +19,21 @@ Two runners, one per registered environment id:
   ``step()``, the worker waits for it without the interpreter lock (the caller needs that
   lock to compute its action) and captures alone at the capture time if it has not come.
 
-On a simulated clock both runners capture through a timer of the clock, fired at the exact
-capture time even if the caller sleeps past it, so trajectories are deterministic.
+On a simulated clock both ids run inline, on :class:`Runner`: nothing runs concurrently on
+simulated time (waiting is instantaneous, the caller is never busy while a deadline passes), so
+a thread would only add hand-offs. The thread that makes the environment builds the interface,
+and every later call runs on the thread that calls the environment, one call at a time (the
+environment's lock). For ``real-time-gym-ts-v1`` this is the one-thread promise kept where it
+matters: an environment made and stepped on one thread -- a notebook's, or a background loop
+that makes its own environment -- sees every interface call, construction included, on that
+thread, and needs no thread at all (so it also runs where threads do not exist, such as a
+browser kernel). An environment made on one thread and stepped from another calls its
+interface from the stepping thread: on simulated time the interface is a simulation, with no
+thread-bound resources to protect; an interface that has some belongs on the wall clock, where
+the worker owns it. The capture is arranged through a timer of the clock, fired at the exact
+capture time even if the caller sleeps past it, so trajectories are deterministic. There is no
+hang watchdog on simulated time: a hanging interface blocks the caller, as on the caller's
+thread of ``real-time-gym-v1``.
 
 Errors raised by the interface on any thread are re-raised on the caller's thread, with their
 original type and traceback, by the call that needs their result.
@@ -49,11 +62,35 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from rtgym_nb._clock import Clock, TimerHandle, use_clock
-from rtgym_nb._pipeline import Captured, Pipeline
+from rtgym_nb._clock import _current as _current_clock
+from rtgym_nb._pipeline import Captured, Pipeline, StepResult
 from rtgym_nb._quantile import RunningQuantile
+from rtgym_nb._schedule import ElasticSchedule
+from rtgym_nb._timing import TimingTrace
 from rtgym_nb.errors import InterfaceHangError
+from rtgym_nb.interface import RealTimeGymInterface
 
-__all__ = ["RUNNERS", "PersistentThreadRunner", "Runner", "ThreadPerStepRunner", "make_runner"]
+__all__ = [
+    "RUNNERS",
+    "THREAD_PREFIX",
+    "PersistentThreadRunner",
+    "Runner",
+    "ThreadPerStepRunner",
+    "live_threads",
+    "make_runner",
+]
+
+THREAD_PREFIX = "rtgym_nb"
+"""Every thread rtgym_nb starts (runners here, the course's widgets) has a name beginning so."""
+
+
+def live_threads() -> list[threading.Thread]:
+    """Threads started by rtgym_nb that are still alive.
+
+    An empty list after ``close()`` is the promise that nothing keeps running in the
+    background (what notebooks and tests check).
+    """
+    return [t for t in threading.enumerate() if t.name.startswith(THREAD_PREFIX)]
 
 T = TypeVar("T")
 
@@ -61,40 +98,52 @@ T = TypeVar("T")
 class Runner:
     """Runs jobs (functions touching the interface) on the caller's thread.
 
-    Subclasses change where jobs run (:meth:`call`) and how the capture of a started time-step
-    is arranged (:meth:`_arrange_capture`).
+    Both ids run on it on a simulated clock (see the module's docstring). Subclasses change
+    where jobs run (:meth:`call`, :meth:`step`) and how the capture of a started time-step is
+    arranged (:meth:`_arrange_capture`).
 
     Args:
         clock: The environment's clock.
         hang_timeout: Seconds a background interface call may take before the caller is told.
+        kind: The name :attr:`RealTimeEnv.runner <rtgym_nb.env.RealTimeEnv.runner>` reports
+            (default: the class's).
     """
 
     kind = "inline"
+    _may_send: Callable[[], bool] | None = None
+    """The pipeline's ``may_send`` hook (None: a control may always be sent)."""
 
-    def __init__(self, clock: Clock, hang_timeout: float = 10.0) -> None:
+    def __init__(self, clock: Clock, hang_timeout: float = 10.0, kind: str | None = None) -> None:
         self.clock = clock
         self.hang_timeout = hang_timeout
+        if kind is not None:
+            self.kind = kind
         self.pipeline: Pipeline | None = None
         self._timer: TimerHandle | None = None
         self.closed = False
         self.hung = False
         """An interface call overran ``hang_timeout`` (and may still be running)."""
 
-    def attach(self, pipeline: Pipeline) -> None:
-        """Drive ``pipeline`` from now on."""
-        self.pipeline = pipeline
-        pipeline.on_start = self._arrange_capture
+    def make_pipeline(
+        self,
+        interface: RealTimeGymInterface,
+        schedule: ElasticSchedule,
+        trace: TimingTrace,
+        act_prepro: Callable | None = None,
+        obs_prepro: Callable | None = None,
+    ) -> Pipeline:
+        """The pipeline this runner drives from now on, with the runner's hooks."""
+        self.pipeline = Pipeline(
+            interface, self.clock, schedule, trace, act_prepro, obs_prepro,
+            on_start=self._arrange_capture, may_send=self._may_send,
+        )
+        return self.pipeline
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(*args)`` where the interface lives and return its result (or raise)."""
         self._check_not_hung()
         with use_clock(self.clock):
             return fn(*args)
-
-    def call_after_capture(self, fn: Callable[..., T], *args: Any) -> T:
-        """:meth:`call` for a job that begins by waiting for the open time-step's capture
-        (``step()``'s): a runner may hold it until then instead of waking its thread early."""
-        return self.call(fn, *args)
 
     def _check_not_hung(self) -> None:
         if self.hung:
@@ -104,14 +153,28 @@ class Runner:
             )
 
     def finish(self) -> Captured:
-        """Close the open time-step (capture, end) and return its observation."""
-        return self.step(None, math.nan, truncate=True)[0]
+        """Close the open time-step (capture, end) and return its observation.
+
+        For jobs, which already run where the interface lives.
+        """
+        return self._close_step(None, math.nan, True).captured
 
     def step(self, action: Any, call_time: float, truncate: bool,
-             meanwhile: Callable[[], object] | None = None) -> tuple[Captured, bool, bool, float]:
-        """:meth:`Pipeline.step`: close the open time-step, then send ``action`` (see there)."""
-        assert self.pipeline is not None
-        return self.pipeline.step(action, call_time, truncate, meanwhile)
+             prepare: Callable[[Any], Any] | None = None) -> StepResult:
+        """``env.step()``'s time-step, run where the interface lives: :meth:`Pipeline.step`
+        (close the open time-step, then send ``action``; see there)."""
+        if self.hung:
+            self._check_not_hung()
+        token = _current_clock.set(self.clock)  # (use_clock, without its object per step)
+        try:
+            return self.pipeline.step(action, call_time, truncate, prepare)
+        finally:
+            _current_clock.reset(token)
+
+    def _close_step(self, action: Any, call_time: float, truncate: bool,
+                    prepare: Callable[[Any], Any] | None = None) -> StepResult:
+        """:meth:`Pipeline.step`, on the thread already running the job."""
+        return self.pipeline.step(action, call_time, truncate, prepare)
 
     def _arrange_capture(self, pipeline: Pipeline) -> None:
         if self.clock.simulated:
@@ -163,10 +226,14 @@ class ThreadPerStepRunner(Runner):
             pipeline.capture_in_background()
 
     def step(self, action: Any, call_time: float, truncate: bool,
-             meanwhile: Callable[[], object] | None = None) -> tuple[Captured, bool, bool, float]:
+             prepare: Callable[[Any], Any] | None = None) -> StepResult:
+        return self.call(self._close_step, action, call_time, truncate, prepare)
+
+    def _close_step(self, action: Any, call_time: float, truncate: bool,
+                    prepare: Callable[[Any], Any] | None = None) -> StepResult:
         if self._capture_thread is not None:
             self._join_capture()
-        return self.pipeline.step(action, call_time, truncate, meanwhile)
+        return self.pipeline.step(action, call_time, truncate, prepare)
 
     def _join_capture(self) -> None:
         thread = self._capture_thread
@@ -272,10 +339,6 @@ class PersistentThreadRunner(Runner):
         self._worker.start()
         self._worker_ident = self._worker.ident
 
-    def attach(self, pipeline: Pipeline) -> None:
-        super().attach(pipeline)
-        pipeline.may_send = self._may_send
-
     def _may_send(self) -> bool:
         """Someone still awaits the job being run (so it may send a control)."""
         job = self._running
@@ -289,8 +352,10 @@ class PersistentThreadRunner(Runner):
     def call(self, fn: Callable[..., T], *args: Any) -> T:
         return self._call(fn, args, False)
 
-    def call_after_capture(self, fn: Callable[..., T], *args: Any) -> T:
-        return self._call(fn, args, True)
+    def step(self, action: Any, call_time: float, truncate: bool,
+             prepare: Callable[[Any], Any] | None = None) -> StepResult:
+        # held until the capture it begins by waiting for (see _defer)
+        return self._call(self._close_step, (action, call_time, truncate, prepare), True)
 
     def _call(self, fn: Callable[..., T], args: tuple, after_capture: bool) -> T:
         if threading.get_ident() == self._worker_ident:
@@ -362,8 +427,7 @@ class PersistentThreadRunner(Runner):
         A deque and a lock used as a bell rather than a ``queue.SimpleQueue``: a timed-out
         ``SimpleQueue.get`` raises ``queue.Empty``, and the worker times out on nearly every
         time-step (that is how it wakes for a capture); raising and catching it cold costs
-        ~10 us of CPU per wait more than a timed ``Lock.acquire``, which just returns False
-        (``benchmarks/cold_costs.py``).
+        ~10 us of CPU per wait more than a timed ``Lock.acquire``, which just returns False.
         """
         jobs, bell = self._jobs, self._bell
         if timeout is None:
@@ -382,7 +446,7 @@ class PersistentThreadRunner(Runner):
 
         Returns a job from the queue as soon as one arrives (the capture is then still
         pending). Else, a clock margin before the capture time, returns the job deferred
-        meanwhile by :meth:`call_after_capture`: that ``step()`` takes the capture itself
+        meanwhile by :meth:`step`: that ``step()`` takes the capture itself
         (spinning to its exact time) and sends the next control right after it. With no job
         deferred, the worker takes the capture on its own and returns None. A ``step()``
         called on time thus costs the worker a single wake-up.
@@ -434,16 +498,14 @@ class PersistentThreadRunner(Runner):
         of load, the margin takes a few wake-ups to catch up, and many more at 50 ms
         time-steps, whose overshoots spread widely.
 
-        It used to learn from late captures. But a capture that began its wait early enough
-        sleeps once more before spinning, and when that short sleep overshot, the late capture
-        raised the lead, which made the next capture begin earlier still: on a loaded machine
-        the lead crept up to its 500 us cap, and the worker spun that much longer on every
-        time-step (``test_ts_worker_lead_covers_the_hand_over_not_the_wake_up``). The time the
-        wait began does not depend on that second sleep.
-        (Learning wake-up and calls as one quantity, with the last 25 ms slept instead of spent
-        watching the queue, was tried in commit 7d71989: at 50 ms time-steps it cost ~170 us
-        more CPU per step, a second wake-up, for a median period error within noise --
-        ``benchmarks/compare_revisions.py 7d71989 ec33b09 --time-step-ms 50 --steps 100``.)
+        It learns from when the wait began, not from how late the capture was: a capture that
+        began its wait early enough sleeps once more before spinning, and the overshoot of that
+        short sleep (the clock margin's business) would otherwise raise the lead, make the next
+        capture begin earlier still, and on a loaded machine creep up to the cap, the worker
+        spinning that much longer on every time-step. The lead learns the hand-over alone, and
+        the last stretch before it is spent watching the queue rather than sleeping: sleeping
+        it would cost a second wake-up per time-step (~170 us of CPU at 50 ms time-steps) for
+        no better precision.
         """
         asked, self._asked = self._asked, math.nan
         late = pipeline.capture_wait_start - asked
@@ -551,9 +613,15 @@ RUNNERS: dict[str, type[Runner]] = {
 
 
 def make_runner(kind: str, clock: Clock, hang_timeout: float) -> Runner:
-    """The runner named ``kind`` (``"thread-per-step"`` or ``"persistent-thread"``)."""
+    """The runner named ``kind`` (``"thread-per-step"`` or ``"persistent-thread"``).
+
+    On a simulated clock, the inline :class:`Runner` under that name (see the module's
+    docstring).
+    """
     try:
         cls = RUNNERS[kind]
     except KeyError:
         raise ValueError(f"unknown runner {kind!r}; expected one of {sorted(RUNNERS)}") from None
+    if getattr(clock, "simulated", False):
+        return Runner(clock, hang_timeout, kind=kind)
     return cls(clock, hang_timeout)

@@ -25,7 +25,7 @@ from gymnasium import spaces
 
 from rtgym_nb._attributes import RtgymAttributes
 from rtgym_nb._clock import Clock
-from rtgym_nb._pipeline import Captured, Pipeline
+from rtgym_nb._pipeline import Captured
 from rtgym_nb._runners import Runner, make_runner
 from rtgym_nb._schedule import ElasticSchedule
 from rtgym_nb._timing import PolyakBenchmark, TimingTrace
@@ -121,7 +121,8 @@ class RealTimeEnv(RtgymAttributes, gymnasium.Env):
     once the interface returns. On ``real-time-gym-v1`` every other call
     (``send_control`` included) runs on the caller's own thread and cannot be interrupted: a
     hang there blocks the caller until the interface returns. Use ``real-time-gym-ts-v1`` if
-    your interface can hang.
+    your interface can hang. On the simulated clock neither id starts a thread (nothing runs
+    concurrently on simulated time): every call runs on the caller's thread, as above.
     """
 
     metadata: ClassVar[dict] = {"render_modes": ["human", "rgb_array"], "render_fps": 20}
@@ -165,10 +166,9 @@ class RealTimeEnv(RtgymAttributes, gymnasium.Env):
         self.options: dict | None = None
         buffered = (action_space,) * (cfg.act_buf_len if cfg.act_in_obs else 0)
         self.observation_space = spaces.Tuple((*inner_obs_space.spaces, *buffered))
+        self._buffer_dtype = getattr(action_space, "dtype", None)
         self.act_buf: deque = deque(maxlen=cfg.act_buf_len)
         self._last_action = self.default_action
-        self._stepping: Any = None  # the action of the step() in progress
-        self._prepared: tuple | None = None  # what _prepare_buffer made for it
         self._prepare = self._prepare_buffer  # (bound once: step() hands it over every time)
         self.init_action_buffer()
         self.current_step = 0
@@ -181,11 +181,9 @@ class RealTimeEnv(RtgymAttributes, gymnasium.Env):
         self._schedule = ElasticSchedule(
             cfg.time_step_duration, cfg.start_obs_capture, cfg.time_step_timeout_factor
         )
-        self._pipeline = Pipeline(
-            self.interface, self.clock, self._schedule, self.trace,
-            cfg.act_prepro_func, cfg.obs_prepro_func,
+        self._pipeline = self._runner.make_pipeline(
+            self.interface, self._schedule, self.trace, cfg.act_prepro_func, cfg.obs_prepro_func
         )
-        self._runner.attach(self._pipeline)
 
     # -- construction helpers (run where the interface lives) ------------------------------
 
@@ -229,10 +227,10 @@ class RealTimeEnv(RtgymAttributes, gymnasium.Env):
 
         An array already of that dtype is just copied: ``np.array(action, dtype=...)`` walks
         numpy's conversion machinery, about twice the cost of a copy when caches are cold
-        (~25-35 us against ~10-15 us: ``benchmarks/cold_costs.py``).
+        (~25-35 us against ~10-15 us).
         """
         space = self.action_space
-        if type(action) is np.ndarray and action.dtype == getattr(space, "dtype", None):
+        if type(action) is np.ndarray and action.dtype == self._buffer_dtype:
             return action.copy()
         if action is None:  # rtgym's step(None), "send nothing": None goes in the buffer
             return None
@@ -243,20 +241,19 @@ class RealTimeEnv(RtgymAttributes, gymnasium.Env):
                 return action
         return action
 
-    def _prepare_buffer(self) -> None:
+    def _prepare_buffer(self, action: Any) -> tuple[Any, tuple]:
         """step()'s copies of the action buffer, made before they are needed.
 
-        The buffer as it will be once ``self._stepping`` is in, and the observation's copies of
-        it: arrays copied right after a wake-up cost tens of microseconds, which this does in
-        time the clock would otherwise spend spinning before the capture (``meanwhile`` of
-        :meth:`Pipeline.step`). It changes nothing: ``step()`` commits the result once the
-        time-step has gone through.
+        Returns ``action`` as the buffer will hold it, and the observation's copies of the
+        buffer once it is in: arrays copied right after a wake-up cost tens of microseconds,
+        which the pipeline does in time the clock would otherwise spend spinning before the
+        capture (``prepare`` of :meth:`Pipeline.step <rtgym_nb._pipeline.Pipeline.step>`). It
+        changes nothing: ``step()`` commits the result once the time-step has gone through.
         """
-        buffered = self._as_buffered(self._stepping)
-        snapshot = ()
-        if self.act_in_obs and self.act_buf_len:
-            snapshot = _copies([*self.act_buf, buffered][-self.act_buf_len:])
-        self._prepared = (buffered, snapshot)
+        buffered = self._as_buffered(action)
+        if not (self.act_in_obs and self.act_buf_len):
+            return buffered, ()
+        return buffered, _copies([*self.act_buf, buffered][-self.act_buf_len:])
 
     def init_action_buffer(self) -> None:
         """Fill the action buffer with the default action (as ``reset()`` does)."""
@@ -338,19 +335,13 @@ class RealTimeEnv(RtgymAttributes, gymnasium.Env):
                     "was never called or was interrupted): call reset() first"
                 )
             truncate = self.current_step + 1 >= self._ep_max_length
-            self._stepping = action
             try:
                 # finish the time-step and send the action, with nothing in between
-                captured, sent, timed_out, joined = self._runner.call_after_capture(
-                    self._runner.step, action, call_time, truncate, self._prepare
-                )
+                result = self._runner.step(action, call_time, truncate, self._prepare)
             except BaseException:
                 self.running = False  # interrupted or failed mid-step: reset() before going on
                 raise
-            finally:
-                self._stepping = None  # (keep no reference to the caller's array)
-            buffered, snapshot = self._prepared
-            self._prepared = None
+            captured, sent, timed_out, joined, (buffered, snapshot) = result
             self.current_step += 1
             self.act_buf.append(buffered)
             self._last_action = buffered
@@ -536,6 +527,12 @@ def _check_observation_space(space: Any) -> spaces.Tuple:
 def _copies(actions: Any) -> tuple:
     """Fresh copies of buffered actions for an observation, so that no two observations share
     an array (a caller may keep or modify them)."""
-    # (a list, not a generator: tuple() of a generator allocates a tuple of a guessed size and
-    # shrinks it, which moves the garbage collector's counter on every step, see _copies' test)
-    return tuple([a.copy() if isinstance(a, np.ndarray) else a for a in actions])
+    # (a list first: tuple() of an iterator allocates a tuple of a guessed size and shrinks it,
+    # which moves the garbage collector's counter on every step, see _copies' test)
+    try:  # the usual case, every entry an array (a Box action space), in one pass
+        return tuple([*map(_copy_array, actions)])
+    except TypeError:  # something else in the buffer: arrays copied, the rest as it is
+        return tuple([a.copy() if isinstance(a, np.ndarray) else a for a in actions])
+
+
+_copy_array = np.ndarray.copy

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gymnasium import spaces
 
 __all__ = ["REQUIRED_METHODS", "RealTimeGymInterface"]
 
@@ -32,10 +35,13 @@ class RealTimeGymInterface:
     * ``get_obs_rew_terminated_info`` ``start_obs_capture`` seconds after that start;
     * ``reset``, ``wait`` and ``render`` from the environment's methods of the same names.
 
-    On ``real-time-gym-ts-v1`` every one of these calls, construction included, comes from the
-    environment's single worker thread, so an interface that owns thread-bound resources (a
-    serial port, a GPU context) is safe. Exceptions raised here reach the caller of
-    ``step()``/``reset()``/``wait()`` with their original type and traceback.
+    On ``real-time-gym-ts-v1`` on the wall clock every one of these calls, construction
+    included, comes from the environment's single worker thread, so an interface that owns
+    thread-bound resources (a serial port, a GPU context) is safe. On the simulated clock
+    nothing runs concurrently and there is no worker: the calls come from the thread calling
+    the environment (the one that made it, for construction), one at a time. Exceptions
+    raised here reach the caller of ``step()``/``reset()``/``wait()`` with their original type
+    and traceback.
 
     Observations are lists matching the ``gymnasium.spaces.Tuple`` returned by
     :meth:`get_observation_space`. Never include the action buffer: the environment appends it.
@@ -71,15 +77,15 @@ class RealTimeGymInterface:
         """
         raise NotImplementedError
 
-    def get_observation_space(self):
+    def get_observation_space(self) -> spaces.Tuple:
         """Return a ``gymnasium.spaces.Tuple`` describing ``obs`` (without the action buffer)."""
         raise NotImplementedError
 
-    def get_action_space(self):
+    def get_action_space(self) -> spaces.Space:
         """Return the ``gymnasium`` space that ``send_control`` accepts."""
         raise NotImplementedError
 
-    def get_default_action(self):
+    def get_default_action(self) -> Any:
         """Return the action applied at ``reset()`` and used to fill the action buffer.
 
         It must belong to the action space (the environment checks this at construction).

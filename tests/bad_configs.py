@@ -337,7 +337,7 @@ def outcome(config: Any, build: bool = False
 
 def table() -> str:
     """A Markdown table of the representative cases and what they do."""
-    from faulty import FaultyInterface  # only needed here
+    from interfaces import FaultyInterface  # only needed here
 
     rows = ["| key | bad value class | example value | outcome | message |",
             "|---|---|---|---|---|"]

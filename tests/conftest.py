@@ -1,4 +1,5 @@
-"""Shared fixtures for the engine's tests; the test interface and helpers are in ``recording.py``.
+"""Shared fixtures for the engine's tests; the test interfaces and helpers are in
+``interfaces.py``.
 
 (A helper module rather than ``from conftest import ...``: ``tests/browser`` has a conftest of
 its own, so the name ``conftest`` is ambiguous on ``sys.path``.)
@@ -16,7 +17,7 @@ from typing import Any
 
 import gymnasium
 import pytest
-from recording import ENV_IDS, sim_config
+from interfaces import ENV_IDS, sim_config
 
 
 @pytest.fixture(params=ENV_IDS)

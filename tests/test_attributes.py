@@ -11,8 +11,7 @@ import threading
 import gymnasium
 import numpy as np
 import pytest
-from faulty import FaultyInterface
-from recording import DT, RecordingInterface, action, run_episode, sim_config
+from interfaces import DT, FaultyInterface, RecordingInterface, action, run_episode, sim_config
 
 from rtgym_nb import ConfigError, ConfigWarning
 

@@ -157,3 +157,44 @@ def test_cli_help_through_the_dispatcher(capsys):
         cli.main(["bench", "--help"])
     assert exit_info.value.code == 0
     assert "--time-step" in capsys.readouterr().out
+
+
+# -- --simulated: steps/s on the simulated clock (only what is deterministic is checked) --------
+
+
+def test_the_bare_loop_does_the_environments_work():
+    """Same seed, same returns: the bare loop is the environments' work, nothing less."""
+    from rtgym_nb.cli.sim_speed import ENV_IDS, BareLoop, EnvLoop, run_returns
+
+    bare = run_returns(BareLoop(seed=3), 4)
+    for env_id in ENV_IDS:
+        loop = EnvLoop(env_id, seed=3)
+        try:
+            assert run_returns(loop, 4) == bare, env_id
+        finally:
+            loop.close()
+    assert len(set(bare)) == 4  # (four different episodes, not one repeated)
+
+
+def test_measure_interleaves_rounds_and_reports_medians():
+    from rtgym_nb.cli.sim_speed import ENV_IDS, format_report, measure
+
+    ticks = iter(range(10**6))
+    result = measure(steps=40, rounds=4, timer=lambda: float(next(ticks)))
+    # every block takes one tick of the fake timer: 10 steps per tick for every loop
+    assert result["steps"] == 40 and result["rounds"] == 4
+    assert result["steps_per_s"] == {"bare loop": 10.0, **dict.fromkeys(ENV_IDS, 10.0)}
+    assert result["ratio"] == dict.fromkeys(ENV_IDS, 1.0)
+    table = format_report(result)
+    assert "40 time-steps per loop in 4 interleaved rounds" in table
+    assert table.splitlines()[-1].split() == ["real-time-gym-ts-v1", "10", "1.00"]
+    with pytest.raises(ValueError, match="rounds"):
+        measure(steps=3, rounds=4)
+
+
+def test_cli_simulated_prints_the_three_loops(capsys):
+    assert cli.main(["bench", "--simulated", "--steps", "200"]) == 0
+    out = capsys.readouterr().out
+    for name in ("bare loop", "real-time-gym-v1", "real-time-gym-ts-v1"):
+        assert name in out
+    assert "200 time-steps per loop" in out

@@ -14,7 +14,7 @@ import math
 import gymnasium
 import numpy as np
 import pytest
-from recording import DT, RecordingInterface, rtgym_threads, sim_config
+from interfaces import DT, RecordingInterface, sim_config
 
 from rtgym_nb import (
     DEFAULT_CONFIG_DICT,
@@ -25,6 +25,7 @@ from rtgym_nb import (
     RealTimeGymInterface,
     SimulatedClock,
     WallClock,
+    live_threads,
     make_config,
 )
 
@@ -278,11 +279,11 @@ def test_config_error_classes():
     ("interface", dict, ConfigTypeError),
 ])
 def test_bad_value_is_rejected_by_gymnasium_make(env_id, key, value, error):
-    before = set(rtgym_threads())
+    before = set(live_threads())
     with pytest.raises(error) as info:
         gymnasium.make(env_id, config=sim_config(**{key: value}))
     _check_names_key_and_value(info.value, key, value)
-    assert set(rtgym_threads()) <= before
+    assert set(live_threads()) <= before
 
 
 def test_near_miss_of_a_key_warns_with_did_you_mean_and_is_ignored(env_id):
@@ -319,12 +320,12 @@ def test_interface_instance_instead_of_class_is_rejected():
 
 def test_observation_space_that_is_not_a_tuple_is_rejected_at_make(env_id):
     """ConfigError naming the offending value; no thread is left running."""
-    before = set(rtgym_threads())
+    before = set(live_threads())
     with pytest.raises(ConfigError, match=r"gymnasium\.spaces\.Tuple") as info:
         gymnasium.make(env_id, config=sim_config(interface_kwargs={"tuple_space": False}))
     assert info.value.key == "interface"
     assert isinstance(info.value.value, gymnasium.spaces.Box)
-    assert set(rtgym_threads()) <= before
+    assert set(live_threads()) <= before
 
 
 @pytest.mark.parametrize("default", [(5.0, 5.0), (0.0, 0.0, 0.0)])
@@ -385,10 +386,10 @@ def test_interface_missing_a_method_is_named(env_id):
     with pytest.raises(ConfigTypeError, match=r"without a method reset\(\)") as info:
         gymnasium.make(env_id, config=sim_config(NoReset))
     assert info.value.key == "interface"
-    before = set(rtgym_threads())
+    before = set(live_threads())
     with pytest.raises(ConfigTypeError, match=r"without a method send_control\(\)"):
         gymnasium.make(env_id, config=sim_config(lambda: object()))  # found once built
-    assert set(rtgym_threads()) <= before
+    assert set(live_threads()) <= before
 
 
 def test_hang_timeout_is_off_by_default():

@@ -25,9 +25,9 @@ from typing import Any
 import gymnasium
 import pytest
 from bad_configs import CASES, CONTEXT, KNOWN_KEYS, MISTAKES, misspelt_keys, not_a_dict, outcome
-from faulty import ENV_IDS, FaultyInterface
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from interfaces import ENV_IDS, FaultyInterface
 
 import rtgym_nb
 from rtgym_nb import ConfigError, ConfigTypeError, ConfigWarning, RealTimeEnv

@@ -15,10 +15,11 @@ import warnings
 import gymnasium
 import numpy as np
 import pytest
-from faulty import ENV_IDS, config, rtgym_threads
 from gymnasium.utils.env_checker import check_env
 from gymnasium.wrappers import FlattenObservation, RecordEpisodeStatistics
+from interfaces import ENV_IDS, faulty_config
 
+from rtgym_nb import live_threads
 from rtgym_nb.course.tutorial import proportional_controller, tutorial_config
 
 ADVISORY = {
@@ -29,7 +30,7 @@ ADVISORY = {
 
 CONFIGS = {
     "tutorial": lambda: tutorial_config(clock="simulated"),
-    "faulty": lambda: config("simulated"),
+    "faulty": lambda: faulty_config("simulated"),
 }
 
 
@@ -47,7 +48,7 @@ def test_check_env_passes(env_id: str, which: str) -> None:
         text = str(warning.message)
         accepted = [key for key, who in ADVISORY.items() if key in text and which in who]
         assert accepted, f"unexpected warning from check_env: {text}"
-    assert rtgym_threads() == [], "check_env's extra envs were not all closed"
+    assert live_threads() == [], "check_env's extra envs were not all closed"
 
 
 @pytest.mark.parametrize("env_id", ENV_IDS)
@@ -124,13 +125,13 @@ def test_sync_vector_env(env_id: str) -> None:
         assert np.all(ends >= 3), f"episodes ended {ends} times: autoreset did not run"
     finally:
         envs.close()
-    assert rtgym_threads() == []
+    assert live_threads() == []
 
 
 @pytest.mark.parametrize("env_id", ENV_IDS)
 def test_make_vec_sync(env_id: str) -> None:
     envs = gymnasium.make_vec(env_id, num_envs=3, vectorization_mode="sync",
-                              config=config("simulated"))
+                              config=faulty_config("simulated"))
     try:
         envs.reset(seed=0)
         for k in range(5):
@@ -140,7 +141,7 @@ def test_make_vec_sync(env_id: str) -> None:
         np.testing.assert_array_equal(obs[-1], [[0, 4], [1, 4], [2, 4]])
     finally:
         envs.close()
-    assert rtgym_threads() == []
+    assert live_threads() == []
 
 
 def _split(batched_obs: tuple, n: int) -> list[tuple]:

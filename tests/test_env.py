@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from gymnasium.utils import seeding
 from gymnasium.utils.env_checker import check_env
-from recording import DT, ENV_IDS, RecordingInterface, action, run_episode, sim_config
+from interfaces import DT, ENV_IDS, RecordingInterface, action, run_episode, sim_config
 
 from rtgym_nb import (
     ConfigError,

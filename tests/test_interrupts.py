@@ -27,7 +27,7 @@ import traceback
 import gymnasium
 import numpy as np
 import pytest
-from faulty import ENV_IDS, FaultyInterface, config
+from interfaces import ENV_IDS, FaultyInterface, faulty_config
 
 from rtgym_nb import EpisodeNotRunningError
 
@@ -105,7 +105,7 @@ def _make(env_id: str, hook: Hook) -> gymnasium.Env:
     slow = {"send_control": 0.01, "get_obs_rew_terminated_info": 0.01}
     return gymnasium.make(
         env_id,
-        config=config("wall", time_step_duration=DT, start_obs_capture=DT,
+        config=faulty_config("wall", time_step_duration=DT, start_obs_capture=DT,
                       interface_kwargs={"on_enter": hook, "slow": slow}),
     )
 
@@ -244,7 +244,7 @@ def test_runner_threads_leave_sigint_to_the_main_thread(env_id: str,
     # Python would only flag it and the main thread, blocked in step(), would sleep on.
     step = 0.4  # long enough for a mid-step capture thread to be alive while we look at it
     capture = step / 2 if mid_step_capture else step
-    env = gymnasium.make(env_id, config=config("wall", time_step_duration=step,
+    env = gymnasium.make(env_id, config=faulty_config("wall", time_step_duration=step,
                                                start_obs_capture=capture),
                          disable_env_checker=True)
     try:

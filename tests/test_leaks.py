@@ -25,9 +25,10 @@ import weakref
 import gymnasium
 import numpy as np
 import pytest
-from faulty import ENV_IDS, config, rtgym_threads
+from interfaces import ENV_IDS, faulty_config
 
 import rtgym_nb
+from rtgym_nb import live_threads
 from rtgym_nb.course.tutorial import proportional_controller, tutorial_config
 
 CYCLES = 1_000
@@ -35,7 +36,7 @@ BYTES_PER_CYCLE = 256
 
 
 def _cycle(env_id: str) -> weakref.ref:
-    env = gymnasium.make(env_id, config=config("simulated"))
+    env = gymnasium.make(env_id, config=faulty_config("simulated"))
     env.reset()
     env.step(np.array([1.0, 2.0]))
     env.close()
@@ -59,7 +60,7 @@ def test_make_reset_step_close_cycles_leak_nothing(env_id: str) -> None:
     finally:
         tracemalloc.stop()
     assert threading.active_count() == threads_before
-    assert rtgym_threads() == []
+    assert live_threads() == []
     alive = sum(ref() is not None for ref in refs)
     assert alive == 0, f"{alive} of {CYCLES} closed environments were never collected"
     assert grown < CYCLES * BYTES_PER_CYCLE, (

@@ -5,10 +5,13 @@ All on the simulated clock except the one marked ``wallclock``.
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
+
 import numpy as np
 import pytest
 
 from rtgym_nb.course.lessons import delayed_mdps, timing, transitions
+from rtgym_nb.course.parallel import SERIAL
 
 DT = 0.05
 
@@ -133,7 +136,8 @@ def test_evaluate_accepts_a_callable_and_rejects_unknown_names():
 
 
 def test_sweep_is_deterministic_and_shaped():
-    kwargs = {"delays": [(0.0, 0.01), (0.04, 0.08)], "buffer_lengths": [0, 3], "episodes": 4}
+    kwargs = {"delays": [(0.0, 0.01), (0.04, 0.08)], "buffer_lengths": [0, 3], "episodes": 4,
+              "executor": SERIAL}
     a, b = delayed_mdps.sweep(**kwargs), delayed_mdps.sweep(**kwargs)
     for name in ("proportional", "predictive"):
         assert a.success[name].shape == (2, 2)
@@ -231,3 +235,15 @@ def test_who_calls_shows_the_threads_of_each_runner():
     for start in (None, 0.01):
         assert set(map(frozenset, callers("real-time-gym-ts-v1", start).values())) == {
             frozenset(worker)}
+
+
+def test_sweep_gives_the_same_results_whatever_the_executor():
+    kwargs = {"delays": [(0.0, 0.01), (0.04, 0.08)], "buffer_lengths": [1, 3], "episodes": 3,
+              "seed": 5}
+    serial = delayed_mdps.sweep(**kwargs, executor=SERIAL)
+    with ProcessPoolExecutor(2) as pool:
+        pooled = delayed_mdps.sweep(**kwargs, executor=pool)
+    for name in ("proportional", "predictive"):
+        np.testing.assert_array_equal(serial.success[name], pooled.success[name])
+        np.testing.assert_array_equal(serial.time_to_target[name], pooled.time_to_target[name])
+    assert serial.table("predictive", "time") == pooled.table("predictive", "time")

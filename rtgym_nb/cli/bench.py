@@ -20,9 +20,13 @@ included, stays on CPU N: the persistent-thread variant hands every step over be
 threads, which on a virtual machine costs far less when both share a core
 (``docs/performance.md``, "One core").
 
-Example::
+With ``--simulated`` it measures something else: steps per second on the simulated clock, the
+environments against a hand-written loop of the same work (:mod:`rtgym_nb.cli.sim_speed`).
+
+Examples::
 
     python -m rtgym_nb bench --time-step 0.005 --steps 2000 --plot timing.png
+    python -m rtgym_nb bench --simulated
 """
 
 from __future__ import annotations
@@ -418,8 +422,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--time-step", type=float, default=0.01, metavar="S",
                         help="time-step duration in seconds (default 0.01)")
-    parser.add_argument("--steps", type=int, default=500, metavar="N",
-                        help="time-steps per environment (default 500)")
+    parser.add_argument("--steps", type=int, default=None, metavar="N",
+                        help="time-steps per environment (default 500; 20,000 with "
+                        "--simulated)")
+    parser.add_argument("--simulated", action="store_true",
+                        help="measure steps/s on the simulated clock instead: the tutorial's "
+                        "task in a hand-written loop and through both environment ids, "
+                        "interleaved")
     parser.add_argument("--env", choices=("v1", "ts", "both"), default="both",
                         help="real-time-gym-v1, real-time-gym-ts-v1 or both (default)")
     parser.add_argument("--caller", choices=("sleep", "busy", "none"), default="sleep",
@@ -434,6 +443,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "on a virtual machine this can speed the ts variant's thread "
                         "hand-offs up several-fold)")
     args = parser.parse_args(argv)
+    if args.simulated:
+        from rtgym_nb.cli.sim_speed import format_report, measure
+
+        steps = 20_000 if args.steps is None else args.steps
+        if steps < 10:
+            parser.error(f"--steps must be >= 10 with --simulated, got {steps}")
+        print(format_report(measure(steps, rounds=10)))
+        return 0
+    if args.steps is None:
+        args.steps = 500
     if not args.time_step > 0:
         parser.error(f"--time-step must be > 0, got {args.time_step}")
     if args.steps < 2:

@@ -10,6 +10,7 @@ student's own code would be.
 * :mod:`~rtgym_nb.course.toy_mdp`: a tabular toy whose actions act one step late;
 * :mod:`~rtgym_nb.course.exercises`: the checks of the notebooks' exercises;
 * :mod:`~rtgym_nb.course.lessons`: one module per notebook, the seeded experiments it runs;
+* :mod:`~rtgym_nb.course.parallel`: :func:`map_seeded`, many seeded runs at once;
 * :mod:`~rtgym_nb.course.viz`: the figures and widgets (needs the ``viz`` extra).
 """
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from rtgym_nb.course.controllers import PredictiveController
 from rtgym_nb.course.lessons._env import make_env
+from rtgym_nb.course.parallel import Executor, map_seeded
 from rtgym_nb.course.tutorial import proportional_controller, run_episode, tutorial_config
 
 DEFAULT_DELAYS: tuple[tuple[float, float], ...] = (
@@ -89,7 +90,10 @@ def evaluate(
     """Fly ``episodes`` seeded episodes on the simulated clock and tally the outcomes.
 
     Episode ``i`` uses ``reset(seed=seed + i)``: the same targets and message delays for
-    every controller and buffer length (common random numbers make comparisons sharp).
+    every controller and buffer length (common random numbers make comparisons sharp). The
+    episodes run one after the other in one environment, as a student's would: each starts
+    with the action buffer the last one left (the tutorial keeps it across resets), so they
+    cannot be spread over processes; :func:`sweep` spreads whole evaluations instead.
     """
     policy = make_controller(controller, delay) if isinstance(controller, str) else controller
     results = []
@@ -181,27 +185,37 @@ def sweep(
     episodes: int = 20,
     seed: int = 0,
     controllers: Sequence[str] = ("proportional", "predictive"),
+    executor: Executor | None = None,
 ) -> SweepResult:
     """Evaluate each controller for every delay range and action-buffer length.
 
     The proportional controller ignores the buffer, so it is evaluated once per delay range
-    and its row repeated across buffer lengths. Deterministic for a given ``seed``.
+    and its row repeated across buffer lengths. Deterministic for a given ``seed``, whatever
+    the ``executor`` that runs the evaluations (:func:`~rtgym_nb.course.parallel.map_seeded`:
+    by default, on this machine's CPUs).
     """
     delays = tuple((float(lo), float(hi)) for lo, hi in delays)
     buffer_lengths = tuple(int(b) for b in buffer_lengths)
     shape = (len(delays), len(buffer_lengths))
     success = {name: np.full(shape, np.nan) for name in controllers}
     ttt = {name: np.full(shape, np.nan) for name in controllers}
-    for i, delay in enumerate(delays):
-        for name in controllers:
-            lengths = (0,) if name == "proportional" else buffer_lengths
-            for j, length in enumerate(lengths):
-                stats = evaluate(name, delay=delay, act_buf_len=length, episodes=episodes,
-                                 seed=seed)
-                cols = slice(None) if name == "proportional" else j
-                success[name][i, cols] = stats.success_rate
-                ttt[name][i, cols] = stats.time_to_target
+    cells = [(i, name, j, delay, length)
+             for i, delay in enumerate(delays)
+             for name in controllers
+             for j, length in enumerate((0,) if name == "proportional" else buffer_lengths)]
+    runs = [(name, delay, length, episodes, seed) for _, name, _, delay, length in cells]
+    for (i, name, j, _, _), stats in zip(cells, map_seeded(_evaluate, runs, executor),
+                                         strict=True):
+        cols = slice(None) if name == "proportional" else j
+        success[name][i, cols] = stats.success_rate
+        ttt[name][i, cols] = stats.time_to_target
     return SweepResult(delays, buffer_lengths, episodes, seed, success, ttt)
+
+
+def _evaluate(run: tuple[str, tuple[float, float], int, int, int]) -> EpisodeStats:
+    """One cell of :func:`sweep`: :func:`evaluate` with its settings in one picklable tuple."""
+    name, delay, length, episodes, seed = run
+    return evaluate(name, delay=delay, act_buf_len=length, episodes=episodes, seed=seed)
 
 
 def predictability(

@@ -12,7 +12,7 @@ One widget or figure per module:
   :func:`live_threads`, what is still running);
 * :mod:`~.learning`, :mod:`~.retrain`, :mod:`~.classroom`, :mod:`~.stability`: the figures and
   panels of notebooks 06-07;
-* :mod:`~.projector`: :func:`projector`, larger fonts and lines for a lecture hall.
+* :mod:`~.projector_mode`: :func:`projector`, larger fonts and lines for a lecture hall.
 
 Everything listed in ``__all__`` is importable from here (``from rtgym_nb.course.viz import
 ControlPanel``). The submodules are imported on first use, so that :func:`live_threads` or a
@@ -43,7 +43,7 @@ _HOMES = {
     "TransitionTimeline": "transitions",
     "drone_summary": "arena",
     "live_threads": "_loops",
-    "projector": "projector",
+    "projector": "projector_mode",
     "stop_all": "_loops",
     "use_widget_backend": "live_figure",
 }

@@ -26,6 +26,8 @@ import time
 import weakref
 from typing import Any
 
+from rtgym_nb._runners import live_threads
+
 __all__ = ["LoopHost", "live_threads", "stop_all"]
 
 _LIVE: weakref.WeakSet = weakref.WeakSet()
@@ -39,15 +41,6 @@ def stop_all(*, besides: Any = None) -> None:
         owners = [owner for owner in _LIVE if owner is not besides]
     for owner in owners:
         owner.stop()
-
-
-def live_threads() -> list[threading.Thread]:
-    """Threads started by rtgym_nb (environment runners, panels, pads) that are still alive.
-
-    Every thread rtgym_nb starts has a name beginning with ``rtgym_nb``; an empty list means
-    nothing keeps running in the background.
-    """
-    return [t for t in threading.enumerate() if t.name.startswith("rtgym_nb")]
 
 
 class LoopHost:

@@ -20,7 +20,7 @@ import numpy as np
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from rtgym_nb.course import toy_mdp
-from rtgym_nb.course.viz.projector import figure_scale
+from rtgym_nb.course.viz.projector_mode import figure_scale
 from rtgym_nb.course.viz.timing_plots import Figure
 
 __all__ = ["InteractionTimeline", "LearningCurves", "SeedSummary", "ToyLearning",

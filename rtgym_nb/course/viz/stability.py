@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from rtgym_nb.course.lessons import delayed_mdps
-from rtgym_nb.course.viz.projector import figure_scale
+from rtgym_nb.course.viz.projector_mode import figure_scale
 from rtgym_nb.course.viz.timing_plots import Figure
 
 __all__ = ["GainSweepFigure"]
