@@ -87,15 +87,20 @@ napoleon_numpy_docstring = False
 
 API_SECTIONS = [
     ("The package", "rtgym_nb", ".. automodule:: rtgym_nb\n\n"
-     ".. autodata:: rtgym_nb.DEFAULT_CONFIG_DICT\n   :no-value:\n"),
+     ".. py:data:: rtgym_nb.DEFAULT_CONFIG_DICT\n\n"
+     "   rtgym 0.16's configuration dictionary: the same keys and defaults, plain and mutable.\n"
+     "   Each key is described under :class:`rtgym_nb.config.RealTimeConfig` below.\n"),
     ("The interface you implement", "rtgym_nb.interface", None),
     ("Configuration keys", "rtgym_nb.config", ":exclude-members: DEFAULT_CONFIG_DICT"),
     ("The environment", "rtgym_nb.env", None),
     ("Errors and warnings", "rtgym_nb.errors", None),
     ("Clocks", "rtgym_nb", "".join(
-        f".. auto{kind}:: rtgym_nb.{name}\n" + ("   :members:\n" if kind == "class" else "")
-        for kind, name in [("class", "WallClock"), ("class", "SimulatedClock"),
-                           ("function", "use_clock"), ("function", "current_clock")])),
+        f".. auto{kind}:: {name}\n" + ("   :members:\n   :undoc-members:\n" if kind == "class"
+                                        else "")
+        for kind, name in [("class", "rtgym_nb._clock.Clock"), ("class", "rtgym_nb.WallClock"),
+                           ("class", "rtgym_nb.SimulatedClock"),
+                           ("function", "rtgym_nb.use_clock"),
+                           ("function", "rtgym_nb.current_clock")])),
     ("The dummy drone", "rtgym_nb.course.drone", None),
     ("The tutorial task", "rtgym_nb.course.tutorial", None),
     ("Controllers", "rtgym_nb.course.controllers", None),
@@ -111,6 +116,7 @@ nitpick_ignore_regex = [
     # Private internals and the command line are not on the API page on purpose.
     ("py:.*", r"rtgym_nb\.(_\w+|cli)(\..*)?"),
     ("py:class", r"T"),
+    ("py:obj", r"quantile"),  # a parameter named in WallClock's docstring, not an object
 ]
 
 
@@ -147,7 +153,29 @@ def _restore_attribute_docstring(app, what, name, obj, options, lines) -> None:
         lines[:] = kept
 
 
+def _resolve_short_name(app, env, node, contnode):
+    """Link a docstring's short name (``:class:`RealTimeGymInterface``` written in
+    ``rtgym_nb.env``) to the one object of rtgym_nb documented under that name, preferring a
+    member of the class the reference sits in."""
+    from sphinx.util.nodes import make_refnode
+
+    if node.get("refdomain") != "py":
+        return None
+    short = node["reftarget"].rsplit(".", 1)[-1]
+    objects = env.get_domain("py").objects
+    found = [name for name in objects
+             if name.startswith("rtgym_nb.") and name.rsplit(".", 1)[-1] == short]
+    in_class = [name for name in found if name.endswith(f".{node.get('py:class')}.{short}")]
+    found = in_class or found
+    if len(found) != 1:
+        return None
+    target = objects[found[0]]
+    return make_refnode(app.builder, node["refdoc"], target.docname, target.node_id, contnode,
+                        found[0])
+
+
 def setup(app) -> None:
+    app.connect("missing-reference", _resolve_short_name)
     app.connect("source-read", _fill_api_page)
     app.connect("autodoc-process-docstring", _keep_attribute_docstring, priority=100)
     app.connect("autodoc-process-docstring", _restore_attribute_docstring, priority=900)
