@@ -49,10 +49,17 @@ def _lessons() -> list[str]:
     return sorted(p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
+HIDDEN = {"remove-cell", "remove-output"}
+"""Cell tags with which MyST-NB leaves a cell's output off the page (it still runs)."""
+
+
 def _figures_in(executed: Path) -> int:
+    """How many figures the executed notebook shows: its PNG outputs, outside hidden cells."""
     notebook = json.loads(executed.read_text())
     return sum("image/png" in output.get("data", {})
-               for cell in notebook["cells"] for output in cell.get("outputs", []))
+               for cell in notebook["cells"]
+               if not HIDDEN & set(cell.get("metadata", {}).get("tags", []))
+               for output in cell.get("outputs", []))
 
 
 def test_every_lesson_is_a_page_with_its_executed_figures(site: Path) -> None:
