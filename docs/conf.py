@@ -35,6 +35,9 @@ REPOSITORY_URL = PYPROJECT["project"]["urls"]["Source"]
 (one place to change when the repository moves)."""
 REPOSITORY_BRANCH = "main"
 BINDERHUB_URL = "https://mybinder.org"
+JUPYTERHUB_URL = os.environ.get("RTGYM_NB_JUPYTERHUB_URL", "")
+"""A school's own JupyterHub (e.g. ``https://hub.example.edu``): when set, every lesson also gets
+a launch button that opens it there (with nbgitpuller). Empty: Binder only."""
 
 STATIC_FIGURES_ENV = "RTGYM_NB_STATIC_FIGURES"
 """Set to ``1`` for the kernels this build starts (they inherit this process's environment):
@@ -192,7 +195,8 @@ html_theme_options = {
     "use_download_button": True,
     "launch_buttons": {
         "binderhub_url": BINDERHUB_URL,
-        "notebook_interface": "jupyterlab",
+        "notebook_interface": "jupyterlab",  # Binder (and a hub) open the lesson in JupyterLab
+        **({"jupyterhub_url": JUPYTERHUB_URL} if JUPYTERHUB_URL else {}),
     },
     "show_toc_level": 2,
 }
