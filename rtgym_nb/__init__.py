@@ -7,6 +7,7 @@ runner) and ``real-time-gym-ts-v1`` (persistent-thread runner).
 
 from gymnasium.envs.registration import register, registry
 
+from rtgym_nb.__about__ import __version__
 from rtgym_nb._clock import SimulatedClock, WallClock, current_clock, use_clock
 from rtgym_nb._runners import live_threads
 from rtgym_nb.config import (
@@ -27,8 +28,6 @@ from rtgym_nb.errors import (
 )
 from rtgym_nb.interface import RealTimeGymInterface
 
-__version__ = "0.1.0"
-
 __all__ = [
     "DEFAULT_CONFIG_DICT",
     "ConfigError",
@@ -45,6 +44,7 @@ __all__ = [
     "SimulatedClock",
     "TimeStepTimeoutWarning",
     "WallClock",
+    "__version__",
     "current_clock",
     "live_threads",
     "make_config",

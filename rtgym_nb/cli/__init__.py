@@ -13,14 +13,17 @@ _COMMANDS = {
     "tutorial": ("rtgym_nb.cli.tutorial", "run the tutorial's drone controller headless"),
     "bench": ("rtgym_nb.cli.bench", "measure this machine's real-time precision"),
     "learn": ("rtgym_nb.cli.learn", "learn to fly the delayed drone (cross-entropy method)"),
+    "notebooks": ("rtgym_nb.cli.notebooks", "copy the course's notebooks into a folder"),
+    "lab": ("rtgym_nb.cli.lab", "open the course in JupyterLab (extra: lab)"),
+    "app": ("rtgym_nb.cli.app", "open the dashboard as a Voila app (extra: app)"),
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in _COMMANDS:
-        lines = ["usage: python -m rtgym_nb {" + ",".join(_COMMANDS) + "} [options]", ""]
-        lines += [f"  {name:<9} {help_}" for name, (_, help_) in _COMMANDS.items()]
+        lines = [f"usage: python -m rtgym_nb {{{','.join(_COMMANDS)}}} [options]", ""]
+        lines += [f"  {name:<10} {help_}" for name, (_, help_) in _COMMANDS.items()]
         print("\n".join(lines))
         unknown = bool(argv) and argv[0] not in ("-h", "--help")
         if unknown:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+from rtgym_nb._extras import require
 from rtgym_nb.config import make_config
 from rtgym_nb.course.drone import DummyRCDrone
 from rtgym_nb.interface import RealTimeGymInterface
@@ -132,6 +133,7 @@ class DroneInterface(RealTimeGymInterface):
         convention), where it is shown instead -- updated in place in a notebook, in a
         matplotlib window elsewhere -- and None is returned.
         """
+        require("matplotlib", "viz", "DroneInterface.render()")  # a clear message on a core install
         image = self._draw_arena()
         if self.render_mode != "human":
             return image

@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import importlib.util
 import io
+import os
 import threading
 import warnings
 from collections.abc import Sequence
@@ -59,6 +60,10 @@ def ipympl_active() -> bool:
     return True
 
 
+STATIC_FIGURES_ENV = "RTGYM_NB_STATIC_FIGURES"
+"""Set to ``"1"``, :func:`use_widget_backend` draws static pictures (see there)."""
+
+
 def use_widget_backend() -> str:
     """Select ``%matplotlib widget`` (ipympl) in a notebook kernel, else fall back to ``inline``.
 
@@ -66,6 +71,10 @@ def use_widget_backend() -> str:
     with either backend: interactive widgets with ipympl, static pictures without (which is
     also what an exported notebook shows). Outside an IPython kernel (plain Python, a script)
     it changes nothing.
+
+    With the environment variable ``RTGYM_NB_STATIC_FIGURES=1`` (set by the course site's build
+    and by ``scripts/store_outputs.py``) it selects ``inline`` without a word: those runs keep
+    pictures, not live widgets.
 
     Returns:
         ``"widget"``, ``"inline"``, or matplotlib's current backend when not in a kernel.
@@ -79,6 +88,9 @@ def use_widget_backend() -> str:
     shell = get_ipython()
     if shell is None or getattr(shell, "kernel", None) is None:
         return str(matplotlib.get_backend())
+    if os.environ.get(STATIC_FIGURES_ENV) == "1":
+        shell.run_line_magic("matplotlib", "inline")
+        return "inline"
     if importlib.util.find_spec("ipympl") is not None:
         try:
             shell.run_line_magic("matplotlib", "widget")
