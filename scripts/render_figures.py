@@ -121,6 +121,22 @@ def figure_06() -> Any:
     return SweepFigure(sweep(episodes=40, seed=0), interactive=False)
 
 
+def figure_07() -> Any:
+    """Two agents learning side by side at 20-50 ms, with and without the action buffer."""
+    from rtgym_nb.course.learn import Task
+    from rtgym_nb.course.lessons.learning import train_side_by_side
+    from rtgym_nb.course.viz.learning import LearningCurves
+
+    tasks = {"with the buffer (4)": Task(delay=(0.02, 0.05), act_buf_len=4),
+             "delay-blind": Task(delay=(0.02, 0.05), act_buf_len=0)}
+    curves = LearningCurves(list(tasks), title="learning at 20-50 ms, side by side",
+                            interactive=False)
+    train_side_by_side(tasks, steps=20_000, seed=0,
+                       on_iteration=lambda label, r: curves.update(label, r.steps,
+                                                                   r.mean_return))
+    return curves
+
+
 FIGURES: dict[str, Callable[[], Any]] = {
     "01_delayed_drone": figure_01,
     "02_writing_an_interface": figure_02,
@@ -128,6 +144,7 @@ FIGURES: dict[str, Callable[[], Any]] = {
     "04_timing_and_elasticity": figure_04,
     "05_reset_transitions": figure_05,
     "06_delayed_mdps_classroom": figure_06,
+    "07_learning_under_delay": figure_07,
 }
 """Notebook name -> function returning its main figure."""
 
