@@ -115,7 +115,11 @@ missing from this tree is left out, so the page lists what exists."""
 
 nitpick_ignore_regex = [
     # No intersphinx (the build stays offline): names of other projects are left unlinked.
-    ("py:.*", r"(numpy|np|collections|typing|gymnasium|threading|ctypes|types)\..*"),
+    ("py:.*", r"(numpy|np|collections|typing|gymnasium|spaces|threading|ctypes|types)\..*"),
+    ("py:func", r"map"),  # the builtin
+    # The course's lessons and widgets are taught in the notebooks, not on the API page.
+    ("py:.*", r"rtgym_nb\.course\.(viz|lessons)(\..*)?"),
+    ("py:class", r"MapLike"),
     # Private internals and the command line are not on the API page on purpose.
     ("py:.*", r"rtgym_nb\.(_\w+|cli)(\..*)?"),
     ("py:class", r"T"),

@@ -75,7 +75,7 @@ class RealTimeEnv(RtgymAttributes, gymnasium.Env):
 
         interface: The interface instance.
         act_buf: The action buffer (most recent action last).
-        default_action: The action ``reset()`` sends (see :meth:`set_default_action`).
+        default_action: The action ``reset()`` sends (see ``set_default_action()``).
         current_step: Time-steps since the last ``reset()``.
         running: An episode is running (``step()`` is allowed).
 
@@ -87,11 +87,11 @@ class RealTimeEnv(RtgymAttributes, gymnasium.Env):
             ``env.unwrapped.clock.sleep(d)`` to spend modelled inference time.
         trace: Timestamps of recent time-steps (:class:`~rtgym_nb._timing.TimingTrace`):
             richer than ``benchmarks()`` with ``benchmark_type="trace"``, always on.
-        timeouts: Number of time-steps that broke the elastic constraint.
         warn_on_timeout: Warn (:class:`~rtgym_nb.errors.TimeStepTimeoutWarning`) when a
             time-step times out (default True). Code that steps from a background thread, where
             a warning would print into whatever notebook cell is active, sets it to False and
-            reads :attr:`timeouts` instead.
+            reads :attr:`timeouts` (the number of time-steps that broke the elastic
+            constraint) instead.
 
     Threads: ``reset``, ``step``, ``wait`` and ``render`` may be called from several threads;
     they are serialized by one re-entrant lock, held for the whole call (the setters and

@@ -52,6 +52,7 @@ __all__ = [
     "IterationRecord",
     "LinearPolicy",
     "Rollout",
+    "RolloutResult",
     "Task",
     "buffer_for",
     "evaluate_policy",

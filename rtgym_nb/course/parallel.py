@@ -24,6 +24,7 @@ import atexit
 import concurrent.futures
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol, TypeVar
@@ -64,6 +65,13 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
+
+def _ignore_interrupts() -> None:
+    """Pool workers leave Ctrl-C (a notebook's *interrupt*) to the process that owns them,
+    which stops handing out work; otherwise every worker prints its own traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def default_executor(items: int) -> Executor:
     """What :func:`map_seeded` uses without an executor, for ``items`` items.
 
@@ -82,7 +90,8 @@ def default_executor(items: int) -> Executor:
             try:
                 context = multiprocessing.get_context("forkserver")
                 context.set_forkserver_preload(["rtgym_nb.course.lessons"])
-                _pool = concurrent.futures.ProcessPoolExecutor(cpus, mp_context=context)
+                _pool = concurrent.futures.ProcessPoolExecutor(cpus, mp_context=context,
+                                                            initializer=_ignore_interrupts)
                 # shut down while the interpreter is whole, not from a late weakref callback
                 atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
             except (ValueError, OSError, NotImplementedError, ImportError):  # no processes here

@@ -306,8 +306,9 @@ def buffer_for(delay: tuple[float, float], time_step: float = 0.05, *, worst: bo
     """The rule of thumb: enough actions to cover the total delay, in time-steps.
 
     Total delay = one time-step (the action is sent when the step's observation is captured)
-    + the :func:`loop_delay`. Size it for the *worst* case (``worst=True``, the default): a
-    buffer sized for the mean misses the commands in flight whenever the delays run long.
+    + the :func:`~rtgym_nb.course.lessons.delayed_mdps.loop_delay`. Size it for the *worst*
+    case (``worst=True``, the default): a buffer sized for the mean misses the commands in
+    flight whenever the delays run long.
     """
     total = time_step + loop_delay(delay, worst=worst, control_sleep=control_sleep)
     return math.ceil(total / time_step - 1e-9)
