@@ -286,6 +286,17 @@ class ElasticityPlot(Figure):
         return numbers
 
 
+def _move_sliders(ms_slider: Any, seconds: float | None, slider: Any,
+                  value: float | None) -> None:
+    """Move an explorer's two sliders together (the first shows milliseconds, ``seconds`` is in
+    seconds); None leaves a slider where it is."""
+    with ms_slider.hold_trait_notifications(), slider.hold_trait_notifications():
+        if seconds is not None:
+            ms_slider.value = seconds * 1e3
+        if value is not None:
+            slider.value = value
+
+
 class ElasticExplorer:
     """Sliders for inference time and elasticity, over an :class:`ElasticityPlot`.
 
@@ -344,12 +355,7 @@ class ElasticExplorer:
     def set(self, inference_time: float | None = None,
             timeout_factor: float | None = None) -> int:
         """Move the sliders (seconds, time-steps); return the new run's timeout count."""
-        with self.inference_slider.hold_trait_notifications(), \
-                self.factor_slider.hold_trait_notifications():
-            if inference_time is not None:
-                self.inference_slider.value = inference_time * 1e3
-            if timeout_factor is not None:
-                self.factor_slider.value = timeout_factor
+        _move_sliders(self.inference_slider, inference_time, self.factor_slider, timeout_factor)
         self._refresh()
         return self.timeouts
 
@@ -515,12 +521,7 @@ class CaptureExplorer:
     def set(self, capture_time: float | None = None,
             start_fraction: float | None = None) -> dict[str, float]:
         """Move the sliders (seconds, fraction of the time-step); return the readout's numbers."""
-        with self.capture_slider.hold_trait_notifications(), \
-                self.start_slider.hold_trait_notifications():
-            if capture_time is not None:
-                self.capture_slider.value = capture_time * 1e3
-            if start_fraction is not None:
-                self.start_slider.value = start_fraction
+        _move_sliders(self.capture_slider, capture_time, self.start_slider, start_fraction)
         self._refresh()
         return self.numbers
 
