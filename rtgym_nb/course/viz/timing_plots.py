@@ -21,14 +21,13 @@ notebooks).
 
 from __future__ import annotations
 
-import base64
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from rtgym_nb.course.viz.live_figure import LiveFigure
+from rtgym_nb.course.viz.live_figure import LiveFigure, mime_bundle
 
 __all__ = [
     "ElasticExplorer",
@@ -372,10 +371,7 @@ class ElasticExplorer:
         self.plot.redraw()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
-        # the sliders and the live figure, plus a PNG for viewers without a kernel
-        data = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
-        data.setdefault("image/png", base64.b64encode(self.plot.png()).decode("ascii"))
-        return data
+        return mime_bundle(self.widget, self.plot, include, exclude)
 
 
 # ----------------------------------------------------------------------------- timeline
@@ -541,9 +537,7 @@ class CaptureExplorer:
         self.plot.redraw()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
-        data = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
-        data.setdefault("image/png", base64.b64encode(self.plot.png()).decode("ascii"))
-        return data
+        return mime_bundle(self.widget, self.plot, include, exclude)
 
 
 def capture_delays(arrays: dict[str, np.ndarray]) -> dict[str, float]:
