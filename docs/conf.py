@@ -107,6 +107,7 @@ API_SECTIONS = [
     ("The dummy drone", "rtgym_nb.course.drone", None),
     ("The tutorial task", "rtgym_nb.course.tutorial", None),
     ("Controllers", "rtgym_nb.course.controllers", None),
+    ("Seeded episodes, tallied", "rtgym_nb.course.episodes", None),
     ("Learning under delay", "rtgym_nb.course.learn", None),
 ]
 """The API page's sections, in order: (title, module, reST). The reST defaults to the module

@@ -117,8 +117,9 @@ def _binder_python() -> str:
     raise AssertionError  # unreachable
 
 
-def _run(argv: list[str], env: dict[str, str], timeout: float, what: str) -> str:
-    proc = subprocess.run(
+def _call(argv: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
+    """Run ``argv`` from the repository root with ``env`` only, its output captured."""
+    return subprocess.run(
         argv,
         cwd=REPO,
         env=env,
@@ -128,6 +129,10 @@ def _run(argv: list[str], env: dict[str, str], timeout: float, what: str) -> str
         timeout=timeout,
         check=False,
     )
+
+
+def _run(argv: list[str], env: dict[str, str], timeout: float, what: str) -> str:
+    proc = _call(argv, env, timeout)
     if proc.returncode != 0:
         pytest.fail(
             f"{what} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}",
@@ -227,7 +232,7 @@ def test_fresh_binder_environment_runs_every_notebook(
     # nbval in that environment. `-c /dev/null`: this repository's pytest settings (addopts with
     # nbval options, filterwarnings=error, ...) are for the project's own venv, not Binder's.
     t1 = time.monotonic()
-    proc = subprocess.run(
+    proc = _call(
         [
             str(python),
             "-m",
@@ -244,13 +249,8 @@ def test_fresh_binder_environment_runs_every_notebook(
             "-q",
             *(os.path.relpath(nb, REPO) for nb in notebooks),
         ],
-        cwd=REPO,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=NBVAL_TIMEOUT,
-        check=False,
+        env,
+        NBVAL_TIMEOUT,
     )
     nbval_seconds = time.monotonic() - t1
     summary = (proc.stdout.strip().splitlines() or ["(no output)"])[-1]

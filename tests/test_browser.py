@@ -84,6 +84,26 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
+@contextlib.contextmanager
+def headless_chromium() -> Iterator[Any]:
+    """Debian's chromium, launched headless through playwright (skipped, or failed in CI, when
+    either is missing); closed on leaving. Also the browser of tests/test_docs.py."""
+    if not CHROMIUM.exists():
+        _missing(f"{CHROMIUM} not found (./dev test apt-installs Debian's chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("playwright (Python) is not installed: pip install -e .[test]")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 def _report(config: pytest.Config, line: str) -> None:
     """Print to the terminal even while pytest captures output (timings belong in CI logs)."""
     reporter = config.pluginmanager.get_plugin("terminalreporter")
@@ -318,20 +338,8 @@ def timings(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def browser(timings: dict[str, Any]) -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        _missing(f"{CHROMIUM} not found (./dev test apt-installs Debian's chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright (Python) is not installed: pip install -e .[test]")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with headless_chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

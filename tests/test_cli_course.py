@@ -53,3 +53,21 @@ def test_a_missing_server_names_the_extra(tmp_path: Path, monkeypatch: pytest.Mo
     assert f'pip install "rtgym_nb[{extra}]"' in err
     assert f"rtgym-nb {command} needs {module}" in err
     assert not (tmp_path / "course").exists(), "nothing is copied when the server is missing"
+
+
+@pytest.mark.parametrize(("command", "module", "expected"), [
+    ("lab", "jupyterlab", ["--port=8891", "--no-browser", "--IdentityProvider.token=abc"]),
+    ("app", "voila", ["--port=8891", "--no-browser", "--token=abc"]),
+])
+def test_the_server_gets_the_options_in_its_own_spelling(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, module: str,
+        expected: list[str]) -> None:
+    pytest.importorskip(module)
+    started: list[list[str]] = []
+    monkeypatch.setattr("rtgym_nb.cli._serve.run", lambda argv: started.append(argv) or 0)
+    assert main([command, str(tmp_path / "course"), "--port", "8891", "--no-browser",
+                 "--token", "abc", "--Server.extra=1"]) == 0
+    (argv,) = started
+    assert argv[:3] == [sys.executable, "-m", module]
+    assert all(option in argv for option in expected), argv
+    assert argv[-1] == "--Server.extra=1", "unknown options are passed on, last"

@@ -15,11 +15,12 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, _missing
+from test_browser import headless_chromium
 
 pytestmark = pytest.mark.slow
 
@@ -78,18 +79,9 @@ def test_the_api_page_documents_the_engine(site: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Any:
-    if not CHROMIUM.exists():
-        _missing(f"{CHROMIUM} not found (./dev test apt-installs Debian's chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright (Python) is not installed: pip install -e .[test]")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def browser() -> Iterator[Any]:
+    with headless_chromium() as launched:
+        yield launched
 
 
 @pytest.mark.browser

@@ -16,7 +16,9 @@ import numpy as np
 import pytest
 
 from rtgym_nb.course.lessons import delayed_mdps, timing, transitions
+from rtgym_nb.course.viz.benchmarks_plot import GoFasterExplorer
 from rtgym_nb.course.viz.timing_plots import (
+    CaptureExplorer,
     ElasticExplorer,
     ElasticityPlot,
     PeriodHistograms,
@@ -260,3 +262,16 @@ def test_thread_diagram_has_one_lane_per_thread():
     figure = ThreadDiagram({"a": calls, "b": calls[:1]})
     assert figure.lanes == ["MainThread", "rtgym_nb-worker"]
     assert figure.png().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("make", [
+    lambda: ElasticExplorer(0.02, steps=20, interactive=False),
+    lambda: CaptureExplorer(interactive=False),
+    lambda: GoFasterExplorer(time_step=0.05, interactive=False),
+], ids=["elastic", "capture", "go-faster"])
+def test_an_explorer_shows_its_widgets_live_and_its_figure_as_a_png(make):
+    explorer = make()
+    bundle = explorer._repr_mimebundle_()
+    view = bundle["application/vnd.jupyter.widget-view+json"]
+    assert view["model_id"] == explorer.widget.model_id
+    assert base64.b64decode(bundle["image/png"]).startswith(PNG)

@@ -5,115 +5,71 @@ the environment that holds the package under test (rtgym 0.16 runs in its own vi
 environment), so both packages are measured by the very same code. It prints one JSON object on
 stdout.
 
-The interface is the most trivial one possible: a 1-D action, and an observation carrying its
-capture time. It stamps ``time.perf_counter()`` on entry of ``send_control`` and of
-``get_obs_rew_terminated_info``; every figure is computed from these two stamp series (never from
-a package's own instrumentation), so both packages are measured the same way.
+The interface (stamps taken on entry of ``send_control`` and ``get_obs_rew_terminated_info``)
+and the caller's loop are ``rtgym_nb/cli/_stamps.py``, the code ``python -m rtgym_nb bench``
+runs. This module imports only the standard library, numpy, gymnasium and the package under
+test, because it runs where rtgym_nb is not installed: it loads that file by its path in this
+checkout (the file imports nothing else), without importing rtgym_nb.
 
 Usage: ``python -m rtgym_bench.worker '{"package": "rtgym", "env": "ts", "dt": 0.005, ...}'``
-(keys: see :func:`main`). This module imports only the standard library, numpy, gymnasium and the
-package under test: it runs where rtgym_nb is not installed. That is why it has its own copy of
-the trivial interface rather than ``rtgym_nb.cli.bench``'s.
+(keys: see :func:`main`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.util
 import json
 import sys
 import threading
 import time
 import warnings
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
 
 import gymnasium
 import numpy as np
-from gymnasium import spaces
 
-perf_counter = time.perf_counter
-
-SEND: list[float] = []
-"""``perf_counter()`` on entry of every ``send_control`` (reset's included)."""
-CAPTURE: list[float] = []
-"""``perf_counter()`` on entry of every ``get_obs_rew_terminated_info``."""
-WARNED: list[int] = []
-"""For every timeout warning: the index of the send stamp it belongs to."""
+STAMPS_FILE = Path(__file__).resolve().parents[2] / "rtgym_nb" / "cli" / "_stamps.py"
+"""The interface and the caller's loop, shared with ``python -m rtgym_nb bench``."""
 
 
-def make_interface_class(base: type) -> type:
-    """The trivial interface, subclassing the package's ``RealTimeGymInterface``."""
-
-    class StampInterface(base):
-        def __init__(self) -> None:
-            self._obs_space = spaces.Tuple(
-                (spaces.Box(-np.inf, np.inf, shape=(1,), dtype=np.float64),)
-            )
-            self._act_space = spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32)
-            stamp = np.zeros(1)
-            self._obs = [stamp]
-            # The stamp is written through a memoryview of the observation's array: a numpy
-            # item assignment costs ~10 us more when caches are cold (docs/performance.md),
-            # which would count in every package's control latency as if it were the framework's.
-            self._stamp = memoryview(stamp)
-
-        def send_control(self, control):
-            SEND.append(perf_counter())
-
-        def reset(self, seed=None, options=None):
-            return [np.array([perf_counter()])], {}
-
-        def get_obs_rew_terminated_info(self):
-            t = perf_counter()
-            CAPTURE.append(t)
-            self._stamp[0] = t  # one preallocated array: the interface itself costs ~nothing
-            return self._obs, 0.0, False, {}
-
-        def get_observation_space(self):
-            return self._obs_space
-
-        def get_action_space(self):
-            return self._act_space
-
-        def get_default_action(self):
-            return np.zeros(1, dtype=np.float32)
-
-        def wait(self):
-            pass
-
-    return StampInterface
+def _load_stamps() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("rtgym_bench._stamps", STAMPS_FILE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def busy(duration: float) -> None:
-    """Pure-Python "inference": holds the interpreter lock (except at switch intervals)."""
-    end = perf_counter() + duration
-    x = 1.0
-    while perf_counter() < end:
-        for _ in range(50):
-            x = (x * 1.000001 + 0.5) % 7.0
+stamps = _load_stamps()
 
 
-def _record_warning(message, category, filename, lineno, file=None, line=None):
-    if "timed out" in str(message):
-        WARNED.append(len(SEND) - 1)
-
-
-ENV_IDS = {"v1": "real-time-gym-v1", "ts": "real-time-gym-ts-v1"}
-
-
-def make_env(package, env: str, dt: float, timeout_factor: float = 1.0) -> gymnasium.Env:
+def make_env(package, interface: type, env: str, dt: float,
+             timeout_factor: float = 1.0) -> gymnasium.Env:
     """The benchmark's environment: ``package``'s (the imported module) env id ``env`` ("v1"
-    or "ts") on the trivial interface, time-step ``dt``, capture at the end of each time-step,
-    endless episodes, a one-action buffer."""
+    or "ts") on ``interface`` (the trivial one), time-step ``dt``, capture at the end of each
+    time-step, endless episodes, a one-action buffer."""
     config = dict(package.DEFAULT_CONFIG_DICT)
     config.update(
-        interface=make_interface_class(package.RealTimeGymInterface),
+        interface=interface,
         time_step_duration=dt,
         start_obs_capture=dt,
         time_step_timeout_factor=timeout_factor,
         ep_max_length=np.inf,
         act_buf_len=1,
     )
-    return gymnasium.make(ENV_IDS[env], config=config, disable_env_checker=True)
+    return gymnasium.make(stamps.ENV_IDS[env], config=config, disable_env_checker=True)
+
+
+def _record_timeouts(send: list[float], warned: list[int]) -> Callable[..., None]:
+    """A ``warnings.showwarning`` that notes, for every timeout warning, the index of the send
+    stamp it belongs to."""
+    def record(message, category, filename, lineno, file=None, line=None):
+        if "timed out" in str(message):
+            warned.append(len(send) - 1)
+    return record
 
 
 def main(argv: list[str]) -> int:
@@ -131,36 +87,20 @@ def main(argv: list[str]) -> int:
     caller = case.get("caller", "sleep")
     timeout_factor = float(case.get("timeout_factor", 1.0))
 
+    interface, send, capture = stamps.stamp_interface(package.RealTimeGymInterface)
+    warned: list[int] = []
     warnings.simplefilter("always")
-    warnings.showwarning = _record_warning
+    warnings.showwarning = _record_timeouts(send, warned)
 
-    env = make_env(package, case["env"], dt, timeout_factor)
-    action = np.zeros(1, dtype=np.float32)
-    half = dt / 2
-    sleep = time.sleep
-    thread_time = time.thread_time
-    inference_cpu = 0.0
+    env = make_env(package, interface, case["env"], dt, timeout_factor)
     env.reset()
+    perf_counter, thread_time = time.perf_counter, time.thread_time
     t0_wall, t0_cpu, t0_caller = perf_counter(), time.process_time(), thread_time()
-    if caller == "sleep":
-        for _ in range(steps):
-            sleep(half)
-            env.step(action)
-    elif caller == "busy":
-        for _ in range(steps):
-            c0 = thread_time()
-            busy(half)
-            inference_cpu += thread_time() - c0
-            env.step(action)
-    elif caller == "none":
-        for _ in range(steps):
-            env.step(action)
-    else:
-        raise ValueError(f"unknown caller {caller!r}")
+    inference_cpu = stamps.step_as(caller, env, steps, dt)
     wall = perf_counter() - t0_wall
     cpu = time.process_time() - t0_cpu
     caller_cpu = thread_time() - t0_caller  # this thread only (the rest: the package's threads)
-    sends, captures = SEND[: steps + 1], CAPTURE[:steps]  # (a worker may capture once more)
+    sends, captures = send[: steps + 1], capture[:steps]  # (a worker may capture once more)
     threads = threading.active_count()
     with contextlib.suppress(Exception):  # rtgym 0.16 has no close() of its own
         env.close()
@@ -179,7 +119,7 @@ def main(argv: list[str]) -> int:
         "threads_alive": threads,
         "n_send": len(sends),
         "n_capture": len(captures),
-        "warned": WARNED,
+        "warned": warned,
     }
     if case.get("stamps", True):
         result["send"] = sends

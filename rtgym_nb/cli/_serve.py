@@ -7,6 +7,7 @@ import argparse
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from rtgym_nb._extras import require
@@ -25,21 +26,39 @@ def parser(prog: str, description: str) -> argparse.ArgumentParser:
     return p
 
 
-def prepare(args: argparse.Namespace, module: str, extra: str, command: str) -> Path | None:
-    """Check that ``module`` imports and the course folder holds the notebooks.
+def serve(argv: list[str] | None, prog: str, description: str, *, module: str, extra: str,
+          token_option: str, arguments: Callable[[Path], list[str]]) -> int:
+    """The whole command: parse ``argv``, check the server, fill the course folder, start it.
 
-    Returns the folder, or None after printing which extra to install.
+    Args:
+        argv: The command's arguments; those :func:`parser` does not know go to the server.
+        prog, description: For ``--help``.
+        module: The server, run as ``python -m module``; missing, it is named with ``extra``.
+        extra: The extra of rtgym_nb that installs ``module``.
+        token_option: How the server spells the access token's option.
+        arguments: The server's own arguments, given the course folder.
+
+    Returns:
+        1 when the server is missing (after printing which extra to install), else the server's.
     """
+    args, rest = parser(prog, description).parse_known_args(argv)
     try:
-        require(module, extra, command)
+        require(module, extra, prog)
     except ModuleNotFoundError as error:
         print(error, file=sys.stderr)
-        return None
+        return 1
     folder = Path(args.dir).resolve()
     copied, _ = copy_notebooks(folder)
     if copied:
         print(f"copied {len(copied)} notebooks into {folder}", file=sys.stderr)
-    return folder
+    given = []
+    if args.port is not None:
+        given.append(f"--port={args.port}")
+    if args.no_browser:
+        given.append("--no-browser")
+    if args.token is not None:
+        given.append(f"{token_option}={args.token}")
+    return run([sys.executable, "-m", module, *arguments(folder), *given, *rest])
 
 
 def run(argv: list[str]) -> int:

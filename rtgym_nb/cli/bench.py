@@ -41,6 +41,8 @@ from typing import Any
 
 import numpy as np
 
+from rtgym_nb.cli._stamps import CALLERS, ENV_IDS, stamp_interface, step_as
+
 __all__ = [
     "METRICS",
     "format_table",
@@ -152,56 +154,6 @@ def summarize_segments(
 # -- measuring rtgym_nb --------------------------------------------------------------------
 
 
-def _stamp_interface() -> tuple[type, list[float], list[float]]:
-    """A fresh trivial interface class and the two lists its instances stamp into."""
-    from gymnasium import spaces
-
-    from rtgym_nb.interface import RealTimeGymInterface
-
-    send: list[float] = []
-    capture: list[float] = []
-    perf_counter = time.perf_counter
-
-    class StampInterface(RealTimeGymInterface):
-        def __init__(self) -> None:
-            stamp = np.zeros(1)  # reused: the interface itself should cost ~nothing
-            self._obs = [stamp]
-            # written through a memoryview: a numpy item assignment costs ~10 us more when caches
-            # are cold (docs/performance.md), which would count in the measured latency
-            self._stamp = memoryview(stamp)
-
-        def send_control(self, control: Any) -> None:
-            send.append(perf_counter())
-
-        def reset(self, seed=None, options=None):
-            return [np.array([perf_counter()])], {}
-
-        def get_obs_rew_terminated_info(self):
-            t = perf_counter()
-            capture.append(t)
-            self._stamp[0] = t
-            return self._obs, 0.0, False, {}
-
-        def get_observation_space(self):
-            return spaces.Tuple((spaces.Box(-np.inf, np.inf, shape=(1,), dtype=np.float64),))
-
-        def get_action_space(self):
-            return spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32)
-
-        def get_default_action(self):
-            return np.zeros(1, dtype=np.float32)
-
-    return StampInterface, send, capture
-
-
-def _busy(duration: float) -> None:
-    end = time.perf_counter() + duration
-    x = 1.0
-    while time.perf_counter() < end:
-        for _ in range(50):
-            x = (x * 1.000001 + 0.5) % 7.0
-
-
 def run(
     env: str = "v1",
     time_step: float = 0.01,
@@ -233,9 +185,10 @@ def run(
 
     import rtgym_nb  # registers the ids
     from rtgym_nb.config import make_config
+    from rtgym_nb.interface import RealTimeGymInterface
 
-    env_id = {"v1": "real-time-gym-v1", "ts": "real-time-gym-ts-v1"}[env]
-    interface, send, capture = _stamp_interface()
+    env_id = ENV_IDS[env]
+    interface, send, capture = stamp_interface(RealTimeGymInterface)
     config = make_config(
         interface,
         time_step_duration=time_step,
@@ -246,29 +199,12 @@ def run(
     )
     if warmup is None:
         warmup = max(2, steps // 50)
-    action = np.zeros(1, dtype=np.float32)
-    half = time_step / 2
-    inference_cpu = 0.0
     with gymnasium.make(env_id, config=config, disable_env_checker=True) as made:
         inner = made.unwrapped
         inner.warn_on_timeout = False  # counted from the trace below instead
         made.reset()
         wall0, cpu0 = time.perf_counter(), time.process_time()
-        if caller == "sleep":
-            for _ in range(steps):
-                time.sleep(half)
-                made.step(action)
-        elif caller == "busy":
-            for _ in range(steps):
-                c0 = time.thread_time()
-                _busy(half)
-                inference_cpu += time.thread_time() - c0
-                made.step(action)
-        elif caller == "none":
-            for _ in range(steps):
-                made.step(action)
-        else:
-            raise ValueError(f"caller must be 'sleep', 'busy' or 'none', got {caller!r}")
+        inference_cpu = step_as(caller, made, steps, time_step)
         wall = time.perf_counter() - wall0
         cpu = time.process_time() - cpu0
         # what the stepped time-steps produced: the ts worker may capture the last one, still
@@ -431,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "interleaved")
     parser.add_argument("--env", choices=("v1", "ts", "both"), default="both",
                         help="real-time-gym-v1, real-time-gym-ts-v1 or both (default)")
-    parser.add_argument("--caller", choices=("sleep", "busy", "none"), default="sleep",
+    parser.add_argument("--caller", choices=CALLERS, default="sleep",
                         help="between steps, the caller sleeps half a time-step (default), "
                         "computes in pure Python for half a time-step, or does nothing")
     parser.add_argument("--timeout-factor", type=float, default=1.0, metavar="F",

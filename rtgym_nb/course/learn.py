@@ -42,8 +42,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from rtgym_nb.course.controllers import PredictiveController
+from rtgym_nb.course.episodes import Episodes
 from rtgym_nb.course.lessons.delayed_mdps import buffer_for, drone_env
-from rtgym_nb.course.tutorial import run_episode
 
 __all__ = [
     "HELD_OUT_SEED",
@@ -144,29 +144,13 @@ class Rollout:
     seeds: tuple[int, ...]
 
 
-class RolloutResult(NamedTuple):
-    """Per episode of a :class:`Rollout`, in seed order."""
-
-    returns: np.ndarray
-    steps: np.ndarray
-    reached: np.ndarray
-
-
-def rollout(job: Rollout) -> RolloutResult:
+def rollout(job: Rollout) -> Episodes:
     """Fly one policy on a fresh environment for each of the job's seeds.
 
     A top-level function of a picklable argument, so that a process pool's ``map`` can run it.
     """
-    policy = LinearPolicy(job.theta, job.task.time_step)
-    results = []
     with job.task.make_env() as env:
-        for seed in job.seeds:
-            results.append(run_episode(env, policy, seed=seed))
-    return RolloutResult(
-        returns=np.array([r["return"] for r in results]),
-        steps=np.array([r["steps"] for r in results]),
-        reached=np.array([r["outcome"] == "reached" for r in results]),
-    )
+        return Episodes.fly(env, LinearPolicy(job.theta, job.task.time_step), job.seeds)
 
 
 _T_975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
@@ -188,14 +172,8 @@ def mean_ci(values: Sequence[float]) -> tuple[float, float]:
     return float(values.mean()), float(half)
 
 
-@dataclasses.dataclass(frozen=True)
-class Evaluation:
+class Evaluation(Episodes):
     """A policy flown on held-out seeded episodes (seeds ``HELD_OUT_SEED + i``)."""
-
-    returns: np.ndarray
-    steps: np.ndarray
-    reached: np.ndarray
-    time_step: float
 
     @property
     def mean_return(self) -> float:
@@ -207,15 +185,9 @@ class Evaluation:
         return mean_ci(self.returns)[1]
 
     @property
-    def success_rate(self) -> float:
-        return float(self.reached.mean())
-
-    @property
     def time_to_target(self) -> float:
         """Mean time to reach the target (s) over the episodes that reached it (NaN if none)."""
-        if not self.reached.any():
-            return float("nan")
-        return float(self.steps[self.reached].mean() * self.time_step)
+        return self.time_to_target_by(np.mean)
 
     def line(self, label: str = "learned policy") -> str:
         """One line: ``<label>: return -12.34 ± 0.56 (95% CI), reached 97% of targets, ...``."""
@@ -230,13 +202,7 @@ def evaluate_policy(policy: LinearPolicy | Sequence[float], task: Task, *, episo
     theta = tuple(float(v) for v in getattr(policy, "theta", policy))
     seeds = [HELD_OUT_SEED + i for i in range(episodes)]
     jobs = [Rollout(task, theta, tuple(seeds[i:i + chunk])) for i in range(0, episodes, chunk)]
-    parts = list(map(rollout, jobs))
-    return Evaluation(
-        returns=np.concatenate([p.returns for p in parts]),
-        steps=np.concatenate([p.steps for p in parts]),
-        reached=np.concatenate([p.reached for p in parts]),
-        time_step=task.time_step,
-    )
+    return Evaluation.joined(list(map(rollout, jobs)))
 
 
 class IterationRecord(NamedTuple):

@@ -10,12 +10,13 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import gymnasium
 import numpy as np
 
 from rtgym_nb.course.controllers import PredictiveController
+from rtgym_nb.course.episodes import Episodes
 from rtgym_nb.course.lessons._env import make_env
 from rtgym_nb.course.parallel import Executor, map_seeded
 from rtgym_nb.course.tutorial import proportional_controller, run_episode, tutorial_config
@@ -56,27 +57,13 @@ def make_controller(name: str, delay: tuple[float, float]) -> Callable[[Any], np
     raise ValueError(f"unknown controller {name!r}; expected 'proportional' or 'predictive'")
 
 
-class EpisodeStats(NamedTuple):
+class EpisodeStats(Episodes):
     """Outcome of :func:`evaluate`: one entry per episode (seeds ``seed, seed + 1, ...``)."""
-
-    reached: np.ndarray
-    """Boolean: the drone reached its target before the episode's 100 time-steps ran out."""
-    steps: np.ndarray
-    """Episode lengths in time-steps."""
-    final_distance: np.ndarray
-    """Observed distance to the target at the end."""
-    time_step: float
-
-    @property
-    def success_rate(self) -> float:
-        return float(self.reached.mean())
 
     @property
     def time_to_target(self) -> float:
         """Median time to reach the target (s), over the successful episodes (NaN if none)."""
-        if not self.reached.any():
-            return float("nan")
-        return float(np.median(self.steps[self.reached]) * self.time_step)
+        return self.time_to_target_by(np.median)
 
 
 def evaluate(
@@ -96,17 +83,8 @@ def evaluate(
     cannot be spread over processes; :func:`sweep` spreads whole evaluations instead.
     """
     policy = make_controller(controller, delay) if isinstance(controller, str) else controller
-    results = []
     with drone_env(delay, act_buf_len) as env:
-        for i in range(episodes):
-            results.append(run_episode(env, policy, seed=seed + i))
-        time_step = env.unwrapped.time_step_duration
-    return EpisodeStats(
-        reached=np.array([r["outcome"] == "reached" for r in results]),
-        steps=np.array([r["steps"] for r in results]),
-        final_distance=np.array([r["final_distance"] for r in results]),
-        time_step=time_step,
-    )
+        return EpisodeStats.fly(env, policy, range(seed, seed + episodes))
 
 
 def fly(

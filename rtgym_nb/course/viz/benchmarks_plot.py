@@ -10,12 +10,12 @@ shorter; shorten it until the wait is gone and timeouts start.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from rtgym_nb.course.viz.live_figure import mime_bundle
 from rtgym_nb.course.viz.timing_plots import CAPTURE_COLOR, CONTROL_COLOR, Figure
 
 __all__ = ["BENCHMARK_INTERVALS", "BenchmarkTimeline", "GoFasterExplorer"]
@@ -158,6 +158,4 @@ class GoFasterExplorer:
         self.plot.redraw()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
-        data = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
-        data.setdefault("image/png", base64.b64encode(self.plot.png()).decode("ascii"))
-        return data
+        return mime_bundle(self.widget, self.plot, include, exclude)

@@ -17,7 +17,6 @@ error box ``rtgym-message``.
 from __future__ import annotations
 
 import html
-import math
 import threading
 import time
 from typing import Any
@@ -28,13 +27,11 @@ import numpy as np
 
 import rtgym_nb  # noqa: F401  (registers the environment ids)
 from rtgym_nb.course.controllers import CONTROLLERS
-from rtgym_nb.course.tutorial import (
-    DroneInterface,
-    episode_steps,
-    tutorial_config,
-)
+from rtgym_nb.course.tutorial import episode_steps
+from rtgym_nb.course.viz import panel_settings
 from rtgym_nb.course.viz._loops import LoopHost, classed, stop_all, wrapping
 from rtgym_nb.course.viz.arena import ArenaPlot
+from rtgym_nb.course.viz.panel_settings import READOUT_SETTINGS, SETTINGS
 from rtgym_nb.course.viz.reward_curve import RewardCurve
 from rtgym_nb.course.viz.run_results import (
     RunResults,
@@ -50,48 +47,8 @@ __all__ = [
     "RunResults",
 ]
 
-SETTINGS: dict[str, Any] = {
-    "time_step_duration": 0.05,
-    "start_obs_capture": None,
-    "time_step_timeout_factor": 1.0,
-    "act_buf_len": 4,
-    "ep_max_length": 100,
-    "reset_act_buf": False,
-    "clock": "wall",
-    "env_id": "real-time-gym-v1",
-    "controller": "proportional",
-    "gain": 20.0,
-    "delays": (0.02, 0.05),
-    "inference_time": 0.0,
-    "episodes": 0,
-    "seed": None,
-    "pace": True,
-    "live_plot": True,
-}
-"""What a :class:`ControlPanel` can be set to, with the defaults (the tutorial's settings).
-
-Times are in seconds. ``start_obs_capture`` None means "at the end of the time-step" (it
-follows the time-step slider as a fraction of it). ``controller`` names an entry of
-:data:`~rtgym_nb.course.controllers.CONTROLLERS`; ``gain`` is the proportional controller's;
-``delays`` the drone's ``(min, max)`` communication delay;
-``inference_time`` is spent on the environment's clock before each ``step()`` (the modelled
-duration of a policy). ``episodes`` 0 means "until Stop". ``seed`` seeds the first reset (None:
-not reproducible). ``pace`` slows a background run on the simulated clock down to real time, so
-it can be watched; blocking runs never wait. ``live_plot`` False keeps the figures still while
-the loop runs (they are drawn once at the end).
-"""
-
 NEXT_RUN = " ⟳ next Run"
 """Marks, on a control, a setting that a running loop does not pick up."""
-
-_READOUT_SETTINGS = frozenset({"act_buf_len", "time_step_duration", "delays"})
-"""Settings the buffer readout depends on."""
-
-_LIVE_SETTINGS = frozenset({
-    "time_step_duration", "start_obs_capture", "time_step_timeout_factor", "ep_max_length",
-    "controller", "gain", "inference_time", "pace", "live_plot",
-})
-"""Settings a running loop picks up from its next time-step; the others apply at the next Run."""
 
 
 class ControlPanel(LoopHost, widgets.VBox):
@@ -111,7 +68,8 @@ class ControlPanel(LoopHost, widgets.VBox):
             whose values initialise the controls; its interface must be ``DroneInterface`` (or
             a subclass), and its ``interface_kwargs`` are kept.
         plot_hz: How often the drawing thread refreshes the status, table and figures.
-        **defaults: Initial values of any of :data:`SETTINGS` (they win over ``config``).
+        **defaults: Initial values of any of
+            :data:`~rtgym_nb.course.viz.panel_settings.SETTINGS` (they win over ``config``).
 
     Attributes:
         controls: The input widgets, by setting name.
@@ -127,15 +85,14 @@ class ControlPanel(LoopHost, widgets.VBox):
         settings = dict(SETTINGS)
         self._interface_kwargs: dict = {}
         if config is not None:
-            settings.update(self._from_config(config))
-        unknown = sorted(set(defaults) - set(SETTINGS))
-        if unknown:
-            raise TypeError(f"unknown setting(s) {unknown}; known: {sorted(SETTINGS)}")
+            given, self._interface_kwargs = panel_settings.from_config(config)
+            settings.update(given)
+        panel_settings.reject_unknown(defaults)
         settings.update(defaults)
         if not plot_hz > 0:
             raise ValueError(f"plot_hz must be > 0, got {plot_hz!r}")
         self.plot_hz = float(plot_hz)
-        self._settings = self._checked(settings)
+        self._settings = panel_settings.checked(settings)
         self._run: RunState | None = None
         self._build_widgets()
         super().__init__(children=self._layout())
@@ -143,68 +100,14 @@ class ControlPanel(LoopHost, widgets.VBox):
         self._register()
         self._show_idle()
 
-    # -- settings ---------------------------------------------------------------------------
-
-    def _from_config(self, config: dict) -> dict:
-        interface = config.get("interface", DroneInterface)
-        if not (isinstance(interface, type) and issubclass(interface, DroneInterface)):
-            raise ValueError(
-                f"the panel drives the tutorial's DroneInterface; config['interface'] is "
-                f"{interface!r}"
-            )
-        self._interface_kwargs = dict(config.get("interface_kwargs") or {})
-        values = {key: config[key] for key in SETTINGS if key in config}
-        drone = self._interface_kwargs.get("drone_kwargs") or {}
-        if "communication_delay_min" in drone or "communication_delay_max" in drone:
-            values["delays"] = (drone.get("communication_delay_min", SETTINGS["delays"][0]),
-                                drone.get("communication_delay_max", SETTINGS["delays"][1]))
-        clock = config.get("clock")
-        if clock is not None and not isinstance(clock, str):
-            values["clock"] = "simulated" if getattr(clock, "simulated", False) else "wall"
-        if values.get("ep_max_length") == math.inf:
-            values.pop("ep_max_length")
-        return values
-
-    @staticmethod
-    def _checked(settings: dict) -> dict:
-        dt = float(settings["time_step_duration"])
-        if not dt > 0:
-            raise ValueError(f"time_step_duration must be > 0, got {dt!r}")
-        capture = settings["start_obs_capture"]
-        fraction = 1.0 if capture is None else float(capture) / dt
-        if not 0.0 <= fraction <= 1.0 + 1e-9:
-            raise ValueError(f"start_obs_capture must be within [0, {dt}], got {capture!r}")
-        if settings["clock"] not in ("wall", "simulated"):
-            raise ValueError(f'clock must be "wall" or "simulated", got {settings["clock"]!r}')
-        low, high = (float(v) for v in settings["delays"])
-        if not 0.0 <= low <= high:
-            raise ValueError(f"delays must be (min, max) with 0 <= min <= max, got "
-                             f"{settings['delays']!r}")
-        if settings["controller"] not in CONTROLLERS:
-            raise ValueError(f"controller must be one of {sorted(CONTROLLERS)}, got "
-                             f"{settings['controller']!r}")
-        checked = dict(settings)
-        checked["delays"] = (low, high)
-        checked["time_step_duration"] = dt
-        checked["capture_fraction"] = min(fraction, 1.0)
-        return checked
+    # -- settings (kept and checked by :mod:`~rtgym_nb.course.viz.panel_settings`) ------------
 
     def settings(self) -> dict:
         """The current value of every setting (as the controls show them)."""
-        values = {key: self._settings[key] for key in SETTINGS}
-        fraction = self._settings["capture_fraction"]
-        values["start_obs_capture"] = fraction * values["time_step_duration"]
-        return values
+        return panel_settings.current(self._settings)
 
     def _run_settings(self, run: RunState) -> dict:
-        values = self.settings()
-        if "time_step_duration" in run.overrides and "start_obs_capture" not in run.overrides:
-            values["start_obs_capture"] = (self._settings["capture_fraction"]
-                                           * run.overrides["time_step_duration"])
-        values.update(run.overrides)
-        if values["start_obs_capture"] is None:
-            values["start_obs_capture"] = values["time_step_duration"]
-        return values
+        return panel_settings.for_run(self._settings, run.overrides)
 
     def _on_change(self, key: str, scale: float = 1.0) -> Any:
         def record(change: dict) -> None:  # widget callbacks only record the new value
@@ -213,7 +116,7 @@ class ControlPanel(LoopHost, widgets.VBox):
                 value = (tuple(v * scale for v in value) if isinstance(value, tuple)
                          else value * scale)
             self._settings[key] = value
-            if key in _READOUT_SETTINGS:
+            if key in READOUT_SETTINGS:
                 self._show_buffer_cover()
         return record
 
@@ -350,15 +253,14 @@ class ControlPanel(LoopHost, widgets.VBox):
             block: False (the Run button): run in a background thread and return at once.
                 True: run in the calling thread and return when done (for scripts, tests and
                 nbval); the display is refreshed once at the end and an error is re-raised.
-            **overrides: Settings for this run only (any of :data:`SETTINGS`); the controls keep
-                their values.
+            **overrides: Settings for this run only (any of
+                :data:`~rtgym_nb.course.viz.panel_settings.SETTINGS`); the controls keep their
+                values.
 
         Returns:
             The run's :class:`RunResults` (filled in live for a background run).
         """
-        unknown = sorted(set(overrides) - set(SETTINGS))
-        if unknown:
-            raise TypeError(f"unknown setting(s) {unknown}; known: {sorted(SETTINGS)}")
+        panel_settings.reject_unknown(overrides)
         limit = self._settings["episodes"] if episodes is None else episodes
         if not isinstance(limit, (int, np.integer)) or isinstance(limit, bool) or limit < 0:
             raise ValueError(f"episodes must be an integer >= 0, got {limit!r}")
@@ -404,27 +306,8 @@ class ControlPanel(LoopHost, widgets.VBox):
 
     # -- the loop (background thread, or the caller's with block=True) ----------------------
 
-    def _config(self, s: dict) -> dict:
-        low, high = s["delays"]
-        interface_kwargs = dict(self._interface_kwargs)
-        interface_kwargs["drone_kwargs"] = {**(interface_kwargs.get("drone_kwargs") or {}),
-                                            "communication_delay_min": low,
-                                            "communication_delay_max": high}
-        return tutorial_config(
-            clock=s["clock"],
-            time_step_duration=s["time_step_duration"],
-            start_obs_capture=s["start_obs_capture"],
-            time_step_timeout_factor=s["time_step_timeout_factor"],
-            ep_max_length=int(s["ep_max_length"]),
-            act_buf_len=int(s["act_buf_len"]),
-            reset_act_buf=bool(s["reset_act_buf"]),
-            benchmark=True,
-            interface_kwargs=interface_kwargs,
-        )
-
     def _control_sleep(self) -> float:
-        drone = self._interface_kwargs.get("drone_kwargs") or {}
-        return float(drone.get("control_sleep", 0.01))
+        return panel_settings.control_sleep(self._interface_kwargs)
 
     def _policy(self, run: RunState) -> Any:
         """The chosen controller's policy, built again when a setting it reads changes."""
@@ -444,7 +327,8 @@ class ControlPanel(LoopHost, widgets.VBox):
         sim_start = None
         try:
             s = results.settings
-            env = gymnasium.make(s["env_id"], config=self._config(s), disable_env_checker=True)
+            config = panel_settings.env_config(s, self._interface_kwargs)
+            env = gymnasium.make(s["env_id"], config=config, disable_env_checker=True)
             raw = env.unwrapped
             raw.warn_on_timeout = False  # counted in results.timeouts instead
             run.env = raw

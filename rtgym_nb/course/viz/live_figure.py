@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["LiveFigure", "ipympl_active", "nice_ceiling", "use_widget_backend"]
+__all__ = ["LiveFigure", "ipympl_active", "mime_bundle", "nice_ceiling", "use_widget_backend"]
 
 _IPYMPL_BACKENDS = ("widget", "ipympl", "module://ipympl.backend_nbagg")
 
@@ -264,12 +264,7 @@ class LiveFigure:
             return np.asarray(self.figure.canvas.buffer_rgba())[..., :3].copy()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
-        # The live widget for frontends that render widgets, a PNG for everything else
-        # (exports, viewers without a kernel): what ipympl itself does for its canvases.
-        represent = getattr(self.widget, "_repr_mimebundle_", None)  # None once closed
-        data = dict(represent(include=include, exclude=exclude) or {}) if represent else {}
-        data.setdefault("image/png", base64.b64encode(self.png()).decode("ascii"))
-        return data
+        return mime_bundle(self.widget, self, include, exclude)
 
     def _ipython_display_(self) -> None:
         # As _repr_mimebundle_, but keeping the display's handle for refresh_display().
@@ -300,6 +295,17 @@ class LiveFigure:
 
 
 _LOCKED_CANVAS: Any = None
+
+
+def mime_bundle(widget: Any, figure: LiveFigure, include: Any = None,
+                exclude: Any = None) -> dict:
+    """What a notebook stores for ``widget`` showing ``figure``: the live widget for frontends
+    that render widgets, the figure's PNG for everything else (exports, viewers without a
+    kernel), as ipympl itself does for its canvases."""
+    represent = getattr(widget, "_repr_mimebundle_", None)  # None once closed
+    data = dict(represent(include=include, exclude=exclude) or {}) if represent else {}
+    data.setdefault("image/png", base64.b64encode(figure.png()).decode("ascii"))
+    return data
 
 
 def _locked_ipympl_canvas() -> type:

@@ -21,14 +21,13 @@ notebooks).
 
 from __future__ import annotations
 
-import base64
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from rtgym_nb.course.viz.live_figure import LiveFigure
+from rtgym_nb.course.viz.live_figure import LiveFigure, mime_bundle
 
 __all__ = [
     "ElasticExplorer",
@@ -286,6 +285,17 @@ class ElasticityPlot(Figure):
         return numbers
 
 
+def _move_sliders(ms_slider: Any, seconds: float | None, slider: Any,
+                  value: float | None) -> None:
+    """Move an explorer's two sliders together (the first shows milliseconds, ``seconds`` is in
+    seconds); None leaves a slider where it is."""
+    with ms_slider.hold_trait_notifications(), slider.hold_trait_notifications():
+        if seconds is not None:
+            ms_slider.value = seconds * 1e3
+        if value is not None:
+            slider.value = value
+
+
 class ElasticExplorer:
     """Sliders for inference time and elasticity, over an :class:`ElasticityPlot`.
 
@@ -344,12 +354,7 @@ class ElasticExplorer:
     def set(self, inference_time: float | None = None,
             timeout_factor: float | None = None) -> int:
         """Move the sliders (seconds, time-steps); return the new run's timeout count."""
-        with self.inference_slider.hold_trait_notifications(), \
-                self.factor_slider.hold_trait_notifications():
-            if inference_time is not None:
-                self.inference_slider.value = inference_time * 1e3
-            if timeout_factor is not None:
-                self.factor_slider.value = timeout_factor
+        _move_sliders(self.inference_slider, inference_time, self.factor_slider, timeout_factor)
         self._refresh()
         return self.timeouts
 
@@ -366,10 +371,7 @@ class ElasticExplorer:
         self.plot.redraw()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
-        # the sliders and the live figure, plus a PNG for viewers without a kernel
-        data = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
-        data.setdefault("image/png", base64.b64encode(self.plot.png()).decode("ascii"))
-        return data
+        return mime_bundle(self.widget, self.plot, include, exclude)
 
 
 # ----------------------------------------------------------------------------- timeline
@@ -515,12 +517,7 @@ class CaptureExplorer:
     def set(self, capture_time: float | None = None,
             start_fraction: float | None = None) -> dict[str, float]:
         """Move the sliders (seconds, fraction of the time-step); return the readout's numbers."""
-        with self.capture_slider.hold_trait_notifications(), \
-                self.start_slider.hold_trait_notifications():
-            if capture_time is not None:
-                self.capture_slider.value = capture_time * 1e3
-            if start_fraction is not None:
-                self.start_slider.value = start_fraction
+        _move_sliders(self.capture_slider, capture_time, self.start_slider, start_fraction)
         self._refresh()
         return self.numbers
 
@@ -540,9 +537,7 @@ class CaptureExplorer:
         self.plot.redraw()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
-        data = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
-        data.setdefault("image/png", base64.b64encode(self.plot.png()).decode("ascii"))
-        return data
+        return mime_bundle(self.widget, self.plot, include, exclude)
 
 
 def capture_delays(arrays: dict[str, np.ndarray]) -> dict[str, float]:
