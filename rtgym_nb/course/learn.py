@@ -52,7 +52,6 @@ __all__ = [
     "IterationRecord",
     "LinearPolicy",
     "Rollout",
-    "RolloutResult",
     "Task",
     "buffer_for",
     "evaluate_policy",
