@@ -1,6 +1,6 @@
 """The learner's figures: the buffer against the delay-blind agent over seeds, and its speed.
 
-    python benchmarks/learn_figures.py [--seeds 5] [--steps 30000]
+    PYTHONPATH=benchmarks python -m rtgym_bench.learning [--seeds 5] [--steps 30000]
 
 For each delay range (the tutorial's 20-50 ms and 40-80 ms), learns with the default budget
 for each seed, once with a buffer covering the worst-case delay and once without a buffer,
