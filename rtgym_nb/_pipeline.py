@@ -76,7 +76,9 @@ class Pipeline:
         act_prepro: Applied to each action before ``send_control``.
         obs_prepro: Applied to each captured observation.
         on_start: Called with the pipeline when a time-step opens: the runner arranges its
-            capture (a timer, a thread), or leaves it to :meth:`step`.
+            capture (a timer, a thread), or leaves it to :meth:`step`. It may return a handle
+            with a ``cancel()`` method (a clock's timer): a capture :meth:`step` takes on a
+            simulated clock before that timer fired cancels it, which then never fires.
         may_send: Asked before every ``send_control``: False when nobody awaits the call in
             progress any more (hang, interrupt, close), which then sends nothing.
     """
@@ -101,6 +103,8 @@ class Pipeline:
         self.obs_prepro = obs_prepro
         self.on_start = on_start
         self.may_send = may_send
+        self._arranged: Any = None
+        """What ``on_start`` returned for the open time-step (a timer to cancel, or None)."""
         self.running = False
         """A time-step is open: its control was sent and :meth:`step` has not closed it yet."""
         self.pending_capture = False
@@ -151,7 +155,7 @@ class Pipeline:
         self.running = True
         self.pending_capture = True
         if self.on_start is not None:
-            self.on_start(self)
+            self._arranged = self.on_start(self)
         return timed_out
 
     def capture(self) -> None:
@@ -238,6 +242,10 @@ class Pipeline:
         clock, schedule, interface, trace = self.clock, self.schedule, self.interface, self.trace
         now = clock.now
         self.pending_capture = self.running = False
+        arranged = self._arranged
+        if arranged is not None:  # captured here: the capture's timer has nothing left to do
+            self._arranged = None
+            arranged.cancel()
         obs_time = schedule.obs
         clock.sleep_until(obs_time)
         taken_at = now()
@@ -269,7 +277,7 @@ class Pipeline:
         self.captured = self.error = None
         self.running = self.pending_capture = True
         if self.on_start is not None:
-            self.on_start(self)
+            self._arranged = self.on_start(self)
         return StepResult(captured, True, timed_out, sent, prepared)
 
     def _catch_up(self) -> Any:
@@ -344,8 +352,7 @@ class Pipeline:
 
     def note_returned(self, when: float) -> None:
         """Record when the env call that opened the current time-step returned to its caller."""
-        if self.row >= 0:
-            self.trace.set(self.row, "returned", when)
+        self.trace.set_returned(self.row, when)
 
 
 def _offering_wait(clock: Clock) -> Callable[..., object] | None:

@@ -42,6 +42,7 @@ FIELDS: tuple[str, ...] = (
 _COLUMN = {name: i for i, name in enumerate(FIELDS)}
 _CAPTURE_START = _COLUMN["capture_start"]
 assert _COLUMN["capture_end"] == _CAPTURE_START + 1  # (set_capture writes both at once)
+_RETURNED = _COLUMN["returned"]
 _NAN = float("nan")
 _ROW = struct.Struct(f"{len(FIELDS)}d")
 _PAIR = struct.Struct("2d")
@@ -117,6 +118,11 @@ class TimingTrace:
         """Record when ``get_obs_rew_terminated_info`` was called and returned, in one call."""
         _PAIR.pack_into(self._data, (row % self.capacity * _WIDTH + _CAPTURE_START) * 8,
                         start, end)
+
+    def set_returned(self, row: int, when: float) -> None:
+        """Record when the env call that opened time-step ``row`` returned to its caller."""
+        if row >= 0:
+            self._data[row % self.capacity * _WIDTH + _RETURNED] = when
 
     def set(self, row: int, field: str, value: float) -> None:
         self._data[row % self.capacity * _WIDTH + _COLUMN[field]] = value
