@@ -29,7 +29,7 @@ from rtgym_nb._clock import _current as _current_clock
 from rtgym_nb._pipeline import Captured
 from rtgym_nb._runners import Runner, make_runner
 from rtgym_nb._schedule import ElasticSchedule
-from rtgym_nb._timing import PolyakBenchmark, TimingTrace
+from rtgym_nb._timing import FIELDS, PolyakBenchmark, TimingTrace
 from rtgym_nb.config import (
     MAX_SECONDS,
     ConfigError,
@@ -415,19 +415,19 @@ class RealTimeEnv(RtgymAttributes, gymnasium.Env):
         self, call_time: float, joined: float, captured: Captured, sent: bool
     ) -> None:
         """rtgym's running averages, updated on the caller's thread after each step()."""
-        bench, trace, row = self._bench, self.trace, self._pipeline.row
-        bench.add("step_duration", self.clock.now() - call_time)
-        bench.add("join_duration", joined - call_time)
-        if self._last_return is not None:
-            bench.add("inference_duration", call_time - self._last_return)
+        trace, row, last_return = self.trace, self._pipeline.row, self._last_return
+        current = trace.row(row)  # (whole rows: one read each instead of one per value)
+        previous = trace.row(row - 1)
         cap = captured.row
-        bench.add("get_obs_duration",
-                  trace.get(cap, "capture_end") - trace.get(cap, "capture_start"))
-        if sent:
-            bench.add("send_control_duration",
-                      trace.get(row, "send_end") - trace.get(row, "send_start"))
-            bench.add("time_step_duration",
-                      trace.get(row, "send_start") - trace.get(row - 1, "send_start"))
+        capture = current if cap == row else previous if cap == row - 1 else trace.row(cap)
+        self._bench.add_all([  # in BENCHMARK_KEYS order; NaN: not measured this time
+            current[_SEND_START] - previous[_SEND_START] if sent else _NAN,
+            self.clock.now() - call_time,
+            joined - call_time,
+            _NAN if last_return is None else call_time - last_return,
+            current[_SEND_END] - current[_SEND_START] if sent else _NAN,
+            capture[_CAPTURE_END] - capture[_CAPTURE_START],
+        ])
 
     def _after_call(self, call_time: float, timed_out: bool, sent: bool = True) -> None:
         """Bookkeeping on the caller's thread: the trace's return time, timeout warnings."""
@@ -559,6 +559,10 @@ class RealTimeEnvTS(RealTimeEnv):
         super().__init__(config, runner=runner, render_mode=render_mode)
 
 
+_SEND_START, _SEND_END, _CAPTURE_START, _CAPTURE_END = (
+    FIELDS.index(name) for name in ("send_start", "send_end", "capture_start", "capture_end")
+)
+_NAN = float("nan")
 _NOT_RUNNING = (
     "step() was called with no episode running (the last one ended, or reset() was never "
     "called or was interrupted): call reset() first"
