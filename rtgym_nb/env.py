@@ -385,7 +385,7 @@ class RealTimeEnv(RtgymAttributes, gymnasium.Env):
                 raise
             finally:
                 _reset_current_clock(token)
-            if type(action) is np.ndarray and action.dtype == self._buffer_dtype:
+            if type(action) is np.ndarray and action.dtype is self._buffer_dtype:
                 buffered = action.copy()
             else:
                 buffered = self._as_buffered(action)
@@ -396,7 +396,10 @@ class RealTimeEnv(RtgymAttributes, gymnasium.Env):
             terminated = bool(captured.terminated)
             obs = captured.obs
             if self.act_in_obs:
-                obs = (*obs, *_copies(act_buf))
+                try:  # (what _copies does, without its call and its tuple)
+                    obs = (*obs, *map(_copy_array, act_buf))
+                except TypeError:
+                    obs = (*obs, *_copies(act_buf))
             if self.benchmark:
                 self._record_benchmarks(call_time, joined, captured, sent)
             returned = clock.now()
