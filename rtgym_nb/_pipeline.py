@@ -76,7 +76,9 @@ class Pipeline:
         act_prepro: Applied to each action before ``send_control``.
         obs_prepro: Applied to each captured observation.
         on_start: Called with the pipeline when a time-step opens: the runner arranges its
-            capture (a timer, a thread), or leaves it to :meth:`step`.
+            capture (a timer, a thread), or leaves it to :meth:`step`. It may return a handle
+            with a ``cancel()`` method (a clock's timer): a capture :meth:`step` takes on a
+            simulated clock before that timer fired cancels it, which then never fires.
         may_send: Asked before every ``send_control``: False when nobody awaits the call in
             progress any more (hang, interrupt, close), which then sends nothing.
     """
@@ -101,6 +103,8 @@ class Pipeline:
         self.obs_prepro = obs_prepro
         self.on_start = on_start
         self.may_send = may_send
+        self._arranged: Any = None
+        """What ``on_start`` returned for the open time-step (a timer to cancel, or None)."""
         self.running = False
         """A time-step is open: its control was sent and :meth:`step` has not closed it yet."""
         self.pending_capture = False
@@ -151,7 +155,7 @@ class Pipeline:
         self.running = True
         self.pending_capture = True
         if self.on_start is not None:
-            self.on_start(self)
+            self._arranged = self.on_start(self)
         return timed_out
 
     def capture(self) -> None:
@@ -233,11 +237,17 @@ class Pipeline:
         The calls, timestamps and results of :meth:`_close_and_send`, in a straight line:
         waiting is instantaneous, so there is no spinning time to give ``prepare`` and nothing
         to hand over between threads (what :meth:`_captured` and :meth:`_open` do is written
-        out here: this is the whole of a simulated time-step's cost).
+        out here: this is the whole of a simulated time-step's cost). The capture's trace
+        entry and the next time-step's row are written in one call, after the send (the same
+        values; a failure on the way records what the general path would have).
         """
         clock, schedule, interface, trace = self.clock, self.schedule, self.interface, self.trace
         now = clock.now
         self.pending_capture = self.running = False
+        arranged = self._arranged
+        if arranged is not None:  # captured here: the capture's timer has nothing left to do
+            self._arranged = None
+            arranged.cancel()
         obs_time = schedule.obs
         clock.sleep_until(obs_time)
         taken_at = now()
@@ -253,24 +263,40 @@ class Pipeline:
             if send:
                 act_prepro = self.act_prepro
                 interface.send_control(action if act_prepro is None else act_prepro(action))
-        finally:
-            send_end = now()
-            trace.set_capture(row, taken_at, returned_at)
-            if self.obs_prepro is not None:
+        except BaseException:  # recorded as on the general path (the capture, its Captured)
+            self._captured((obs, reward, terminated, info), taken_at, returned_at)
+            raise
+        send_end = now()
+        if self.obs_prepro is not None:
+            try:
                 obs = self.obs_prepro(obs)
-            captured = self.captured = Captured(tuple(obs), reward, terminated, info, row)
-        prepared = None if prepare is None else prepare(action)
+            except BaseException:  # (the capture is traced before preprocessing)
+                trace.set_capture(row, taken_at, returned_at)
+                raise
+        captured = _new(Captured, (tuple(obs), reward, terminated, info, row))
+        if prepare is None:
+            prepared = None
+        else:
+            try:
+                prepared = prepare(action)
+            except BaseException:
+                trace.set_capture(row, taken_at, returned_at)
+                self.captured = captured
+                raise
         if not send:
-            return StepResult(captured, False, False, sent, prepared)
+            trace.set_capture(row, taken_at, returned_at)
+            self.captured = captured
+            return _new(StepResult, (captured, False, False, sent, prepared))
         timed_out = schedule.advance(send_end)
-        self.row = trace.open_row(call_time, sent, sent, send_end, schedule.start, schedule.obs,
-                                  schedule.end, timed_out, False)
+        self.row = trace.close_and_open(row, taken_at, returned_at, call_time, sent, sent,
+                                        send_end, schedule.start, schedule.obs, schedule.end,
+                                        timed_out)
         self.timeouts += timed_out
         self.captured = self.error = None
         self.running = self.pending_capture = True
         if self.on_start is not None:
-            self.on_start(self)
-        return StepResult(captured, True, timed_out, sent, prepared)
+            self._arranged = self.on_start(self)
+        return _new(StepResult, (captured, True, timed_out, sent, prepared))
 
     def _catch_up(self) -> Any:
         """Do step()'s prepare if the wait had no room for it; return what it returned.
@@ -344,8 +370,12 @@ class Pipeline:
 
     def note_returned(self, when: float) -> None:
         """Record when the env call that opened the current time-step returned to its caller."""
-        if self.row >= 0:
-            self.trace.set(self.row, "returned", when)
+        self.trace.set_returned(self.row, when)
+
+
+_new = tuple.__new__
+"""``_new(Captured, (...))`` is ``Captured(...)`` without the named tuple's Python-level
+``__new__`` (a frame less, on the simulated path's every time-step)."""
 
 
 def _offering_wait(clock: Clock) -> Callable[..., object] | None:

@@ -176,9 +176,14 @@ class Runner:
         """:meth:`Pipeline.step`, on the thread already running the job."""
         return self.pipeline.step(action, call_time, truncate, prepare)
 
-    def _arrange_capture(self, pipeline: Pipeline) -> None:
+    def _arrange_capture(self, pipeline: Pipeline) -> TimerHandle | None:
+        """On a simulated clock, a timer that captures at the exact capture time if the caller
+        lets the clock pass it before ``step()`` (returned: the pipeline cancels it when it
+        captures first)."""
         if self.clock.simulated:
             self._timer = self.clock.call_at(pipeline.schedule.obs, self._timer_capture)
+            return self._timer
+        return None
 
     def _timer_capture(self) -> None:
         self._timer = None
@@ -207,11 +212,11 @@ class ThreadPerStepRunner(Runner):
         super().__init__(clock, hang_timeout)
         self._capture_thread: threading.Thread | None = None
 
-    def _arrange_capture(self, pipeline: Pipeline) -> None:
+    def _arrange_capture(self, pipeline: Pipeline) -> TimerHandle | None:
         schedule = pipeline.schedule
         if self.clock.simulated:
-            super()._arrange_capture(pipeline)
-        elif schedule.obs < schedule.end:
+            return super()._arrange_capture(pipeline)
+        if schedule.obs < schedule.end:
             thread = threading.Thread(
                 target=self._capture, args=(pipeline,), name="rtgym_nb-capture", daemon=True
             )
@@ -219,6 +224,7 @@ class ThreadPerStepRunner(Runner):
             thread.start()
         # else: the capture falls at the end of the time-step, where the caller's own thread
         # is waiting anyway (in finish()); no thread is needed.
+        return None
 
     def _capture(self, pipeline: Pipeline) -> None:
         _leave_interrupts_to_the_main_thread()
@@ -344,10 +350,10 @@ class PersistentThreadRunner(Runner):
         job = self._running
         return not self.closed and (job is None or not job.abandoned)
 
-    def _arrange_capture(self, pipeline: Pipeline) -> None:
+    def _arrange_capture(self, pipeline: Pipeline) -> TimerHandle | None:
         if self.clock.simulated:
-            super()._arrange_capture(pipeline)
-        # else: the worker's loop captures (see _serve)
+            return super()._arrange_capture(pipeline)
+        return None  # the worker's loop captures (see _serve)
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
         return self._call(fn, args, False)

@@ -42,12 +42,14 @@ FIELDS: tuple[str, ...] = (
 _COLUMN = {name: i for i, name in enumerate(FIELDS)}
 _CAPTURE_START = _COLUMN["capture_start"]
 assert _COLUMN["capture_end"] == _CAPTURE_START + 1  # (set_capture writes both at once)
+_RETURNED = _COLUMN["returned"]
 _NAN = float("nan")
 _ROW = struct.Struct(f"{len(FIELDS)}d")
 _PAIR = struct.Struct("2d")
 _ROW_BYTES = _ROW.size
 _WIDTH = len(FIELDS)
 _NAN_ROW = array("d", [_NAN]) * _WIDTH
+_NAN_VALUES = (_NAN,) * _WIDTH
 
 BENCHMARK_KEYS: tuple[str, ...] = (
     "time_step_duration",
@@ -58,6 +60,7 @@ BENCHMARK_KEYS: tuple[str, ...] = (
     "get_obs_duration",
 )
 """The six durations that rtgym 0.16's ``benchmarks()`` reports."""
+_KEY_INDEX = {key: i for i, key in enumerate(BENCHMARK_KEYS)}
 
 
 class TimingTrace:
@@ -113,10 +116,44 @@ class TimingTrace:
             self.total = row + 1
         return row
 
+    def close_and_open(
+        self,
+        row: int,
+        capture_start: float,
+        capture_end: float,
+        call: float,
+        joined: float,
+        send_start: float,
+        send_end: float,
+        nominal_start: float,
+        nominal_obs: float,
+        nominal_end: float,
+        timed_out: bool,
+    ) -> int:
+        """:meth:`set_capture` of ``row`` and :meth:`open_row` of the next time-step (opened
+        by a ``step()``), in one call: the simulated path's two writes of every time-step."""
+        data = self._data
+        _PAIR.pack_into(data, (row % self.capacity * _WIDTH + _CAPTURE_START) * 8,
+                        capture_start, capture_end)
+        with self._lock:
+            new = self.total
+            _ROW.pack_into(
+                data, new % self.capacity * _ROW_BYTES,
+                call, joined, send_start, send_end, nominal_start, nominal_obs, nominal_end,
+                _NAN, _NAN, _NAN, 1.0 if timed_out else 0.0, 0.0,
+            )
+            self.total = new + 1
+        return new
+
     def set_capture(self, row: int, start: float, end: float) -> None:
         """Record when ``get_obs_rew_terminated_info`` was called and returned, in one call."""
         _PAIR.pack_into(self._data, (row % self.capacity * _WIDTH + _CAPTURE_START) * 8,
                         start, end)
+
+    def set_returned(self, row: int, when: float) -> None:
+        """Record when the env call that opened time-step ``row`` returned to its caller."""
+        if row >= 0:
+            self._data[row % self.capacity * _WIDTH + _RETURNED] = when
 
     def set(self, row: int, field: str, value: float) -> None:
         self._data[row % self.capacity * _WIDTH + _COLUMN[field]] = value
@@ -126,6 +163,13 @@ class TimingTrace:
         if row < self.total - self.capacity or row < 0 or row >= self.total:
             return float("nan")
         return self._data[row % self.capacity * _WIDTH + _COLUMN[field]]
+
+    def row(self, row: int) -> tuple[float, ...]:
+        """Every value of one row, in :data:`FIELDS` order (all NaN if not recorded, or if the
+        row was overwritten): one read for a caller that needs several of them."""
+        if row < self.total - self.capacity or row < 0 or row >= self.total:
+            return _NAN_VALUES
+        return _ROW.unpack_from(self._data, row % self.capacity * _ROW_BYTES)
 
     def clear(self) -> None:
         with self._lock:
@@ -179,19 +223,29 @@ class PolyakBenchmark:
 
     def __init__(self, polyak: float = 0.1) -> None:
         self.polyak = polyak
-        self._avg: dict[str, float | None] = dict.fromkeys(BENCHMARK_KEYS)
-        self._dev: dict[str, float] = dict.fromkeys(BENCHMARK_KEYS, 0.0)
+        self._avg: list[float | None] = [None] * len(BENCHMARK_KEYS)  # in BENCHMARK_KEYS order
+        self._dev: list[float] = [0.0] * len(BENCHMARK_KEYS)
 
     def add(self, key: str, value: float) -> None:
-        if value != value:  # NaN: nothing measured
-            return
-        avg = self._avg[key]
-        if avg is None:
-            self._avg[key] = value
-            return
-        delta = value - avg
-        self._avg[key] = avg + self.polyak * delta
-        self._dev[key] += self.polyak * (abs(delta) - self._dev[key])
+        """One sample of the duration ``key`` (NaN: nothing measured, ignored)."""
+        samples = [_NAN] * len(BENCHMARK_KEYS)
+        samples[_KEY_INDEX[key]] = value
+        self.add_all(samples)
+
+    def add_all(self, samples: list[float]) -> None:
+        """One sample of each duration, in :data:`BENCHMARK_KEYS` order (NaN: nothing
+        measured, that duration is left alone). A step's samples in one call."""
+        polyak, averages, deviations = self.polyak, self._avg, self._dev
+        for i, value in enumerate(samples):
+            if value != value:  # NaN
+                continue
+            avg = averages[i]
+            if avg is None:
+                averages[i] = value
+                continue
+            delta = value - avg
+            averages[i] = avg + polyak * delta
+            deviations[i] += polyak * (abs(delta) - deviations[i])
 
     def as_dict(self) -> dict[str, tuple[float | None, float]]:
-        return {key: (self._avg[key], self._dev[key]) for key in BENCHMARK_KEYS}
+        return {key: (self._avg[i], self._dev[i]) for i, key in enumerate(BENCHMARK_KEYS)}

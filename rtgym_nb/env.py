@@ -25,10 +25,11 @@ from gymnasium import spaces
 
 from rtgym_nb._attributes import RtgymAttributes
 from rtgym_nb._clock import Clock
+from rtgym_nb._clock import _current as _current_clock
 from rtgym_nb._pipeline import Captured
 from rtgym_nb._runners import Runner, make_runner
 from rtgym_nb._schedule import ElasticSchedule
-from rtgym_nb._timing import PolyakBenchmark, TimingTrace
+from rtgym_nb._timing import FIELDS, PolyakBenchmark, TimingTrace
 from rtgym_nb.config import (
     MAX_SECONDS,
     ConfigError,
@@ -184,6 +185,7 @@ class RealTimeEnv(RtgymAttributes, gymnasium.Env):
         self._pipeline = self._runner.make_pipeline(
             self.interface, self._schedule, self.trace, cfg.act_prepro_func, cfg.obs_prepro_func
         )
+        self._inline = type(self._runner) is Runner  # step() takes its straight path
 
     # -- construction helpers (run where the interface lives) ------------------------------
 
@@ -326,14 +328,13 @@ class RealTimeEnv(RtgymAttributes, gymnasium.Env):
         action space: interfaces commonly clip what a policy proposes, and a check here would
         break rtgym code relying on that (and cost every time-step).
         """
+        if self._inline:
+            return self._step_inline(action)
         with self._lock:
             call_time = self.clock.now()
             self._check_open()
             if not self.running:
-                raise EpisodeNotRunningError(
-                    "step() was called with no episode running (the last one ended, or reset() "
-                    "was never called or was interrupted): call reset() first"
-                )
+                raise EpisodeNotRunningError(_NOT_RUNNING)
             truncate = self.current_step + 1 >= self._ep_max_length
             try:
                 # finish the time-step and send the action, with nothing in between
@@ -359,41 +360,100 @@ class RealTimeEnv(RtgymAttributes, gymnasium.Env):
                 self.wait()
             return obs, captured.reward, terminated, truncated, captured.info
 
+    def _step_inline(self, action: Any) -> tuple[tuple, Any, bool, bool, dict]:
+        """:meth:`step` on the inline runner (a simulated clock), in a straight line.
+
+        The same calls, results and records as :meth:`step`, without what only a wait for
+        real time needs: the runner's hand-off and the ``prepare`` hook (the copies of the
+        action buffer are made once the time-step has gone through, as the pipeline's
+        simulated path would make them, after the ``send_control``).
+        """
+        with self._lock:
+            clock = self.clock
+            call_time = clock.now()
+            if self._closed:
+                self._check_open()
+            if not self.running:
+                raise EpisodeNotRunningError(_NOT_RUNNING)
+            truncate = self.current_step + 1 >= self._ep_max_length
+            pipeline = self._pipeline
+            token = _set_current_clock(clock)
+            try:
+                captured, sent, timed_out, joined, _ = pipeline.step(action, call_time, truncate)
+            except BaseException:
+                self.running = False  # interrupted or failed mid-step: reset() before going on
+                raise
+            finally:
+                _reset_current_clock(token)
+            if type(action) is np.ndarray and action.dtype is self._buffer_dtype:
+                buffered = action.copy()
+            else:
+                buffered = self._as_buffered(action)
+            self.current_step += 1
+            act_buf = self.act_buf
+            act_buf.append(buffered)
+            self._last_action = buffered
+            terminated = bool(captured.terminated)
+            obs = captured.obs
+            if self.act_in_obs:
+                try:  # (what _copies does, without its call and its tuple)
+                    obs = (*obs, *map(_copy_array, act_buf))
+                except TypeError:
+                    obs = (*obs, *_copies(act_buf))
+            if self.benchmark:
+                self._record_benchmarks(call_time, joined, captured, sent)
+            returned = clock.now()
+            if sent:
+                self.trace.set_returned(pipeline.row, returned)
+            else:
+                self.running = False
+            if timed_out and self.warn_on_timeout:
+                self._warn_timeout(stacklevel=4)
+            self._last_return = returned
+            if not sent and self.wait_on_done:
+                self.wait()
+            return obs, captured.reward, terminated, truncate and not terminated, captured.info
+
     def _record_benchmarks(
         self, call_time: float, joined: float, captured: Captured, sent: bool
     ) -> None:
         """rtgym's running averages, updated on the caller's thread after each step()."""
-        bench, trace, row = self._bench, self.trace, self._pipeline.row
-        bench.add("step_duration", self.clock.now() - call_time)
-        bench.add("join_duration", joined - call_time)
-        if self._last_return is not None:
-            bench.add("inference_duration", call_time - self._last_return)
+        trace, row, last_return = self.trace, self._pipeline.row, self._last_return
+        current = trace.row(row)  # (whole rows: one read each instead of one per value)
+        previous = trace.row(row - 1)
         cap = captured.row
-        bench.add("get_obs_duration",
-                  trace.get(cap, "capture_end") - trace.get(cap, "capture_start"))
-        if sent:
-            bench.add("send_control_duration",
-                      trace.get(row, "send_end") - trace.get(row, "send_start"))
-            bench.add("time_step_duration",
-                      trace.get(row, "send_start") - trace.get(row - 1, "send_start"))
+        capture = current if cap == row else previous if cap == row - 1 else trace.row(cap)
+        self._bench.add_all([  # in BENCHMARK_KEYS order; NaN: not measured this time
+            current[_SEND_START] - previous[_SEND_START] if sent else _NAN,
+            self.clock.now() - call_time,
+            joined - call_time,
+            _NAN if last_return is None else call_time - last_return,
+            current[_SEND_END] - current[_SEND_START] if sent else _NAN,
+            capture[_CAPTURE_END] - capture[_CAPTURE_START],
+        ])
 
     def _after_call(self, call_time: float, timed_out: bool, sent: bool = True) -> None:
         """Bookkeeping on the caller's thread: the trace's return time, timeout warnings."""
         now = self.clock.now()
-        row = self._pipeline.row
         if sent:
             self._pipeline.note_returned(now)
         if timed_out and self.warn_on_timeout:
-            late = self.trace.get(row, "send_end") - self.trace.get(row - 1, "nominal_end")
-            warnings.warn(
-                TimeStepTimeoutWarning(
-                    f"Time-step timed out: it started {late * 1e3:.1f} ms after the previous "
-                    f"nominal end (elasticity {self.time_step_timeout_factor:g} time-steps of "
-                    f"{self.time_step_duration * 1e3:.1f} ms)"
-                ),
-                stacklevel=3,
-            )
+            self._warn_timeout(stacklevel=4)
         self._last_return = now
+
+    def _warn_timeout(self, stacklevel: int) -> None:
+        """The :class:`~rtgym_nb.errors.TimeStepTimeoutWarning` of the time-step just opened
+        (``stacklevel`` counted from here: it points at the caller of ``step()``/``reset()``)."""
+        row = self._pipeline.row
+        late = self.trace.get(row, "send_end") - self.trace.get(row - 1, "nominal_end")
+        warnings.warn(
+            TimeStepTimeoutWarning(
+                f"Time-step timed out: it started {late * 1e3:.1f} ms after the previous "
+                f"nominal end (elasticity {self.time_step_timeout_factor:g} time-steps of "
+                f"{self.time_step_duration * 1e3:.1f} ms)"
+            ),
+            stacklevel=stacklevel,
+        )
 
     def wait(self) -> None:
         """Pause: complete the open time-step, then call the interface's ``wait()``.
@@ -501,6 +561,17 @@ class RealTimeEnvTS(RealTimeEnv):
                  runner: str = "persistent-thread", render_mode: str | None = None) -> None:
         super().__init__(config, runner=runner, render_mode=render_mode)
 
+
+_SEND_START, _SEND_END, _CAPTURE_START, _CAPTURE_END = (
+    FIELDS.index(name) for name in ("send_start", "send_end", "capture_start", "capture_end")
+)
+_NAN = float("nan")
+_NOT_RUNNING = (
+    "step() was called with no episode running (the last one ended, or reset() was never "
+    "called or was interrupted): call reset() first"
+)
+_set_current_clock = _current_clock.set  # (use_clock without its object: step() on the inline
+_reset_current_clock = _current_clock.reset  # runner sets the current clock itself)
 
 _RTGYM_TRACE_KEYS = {
     "start_step": "call",

@@ -800,3 +800,44 @@ def test_no_stray_warnings_in_a_normal_run(make_env):
         env = make_env(act_buf_len=2, interface_kwargs={"terminate_at": 5})
         for _ in range(3):
             run_episode(env, [A1] * 6, inference=DT / 2)
+
+
+@pytest.mark.parametrize("capture", [DT, DT / 2])
+def test_straight_simulated_step_matches_the_general_step(env_id, capture):
+    """step()'s straight path on the simulated clock (no runner hand-off, no prepare hook)
+    returns, sends, traces and benchmarks exactly what the general path does: timer captures
+    (the caller sleeps past the capture time), timeouts, episode ends, the benchmarks."""
+    from rtgym_nb.course.tutorial import proportional_controller, tutorial_config
+
+    def run(straight: bool):
+        config = tutorial_config(clock="simulated", benchmark=True, ep_max_length=30,
+                                 time_step_duration=DT, start_obs_capture=capture)
+        env = gymnasium.make(env_id, config=config)
+        env.unwrapped._inline = straight
+        env.unwrapped.warn_on_timeout = False
+        clock = env.unwrapped.clock
+        steps = []
+        try:
+            obs, _ = env.reset(seed=5)
+            for k in range(80):
+                clock.sleep((k % 11) * DT / 4)  # sometimes past the capture, sometimes late
+                obs, reward, terminated, truncated, info = env.step(proportional_controller(obs))
+                steps.append((obs, reward, terminated, truncated, info))
+                if terminated or truncated:
+                    obs, _ = env.reset()
+            return (steps, trace(env), env.unwrapped.benchmarks(), env.unwrapped.timeouts,
+                    [a.copy() for a in env.unwrapped.act_buf])
+        finally:
+            env.close()
+
+    straight, general = run(True), run(False)
+    assert general[3] > 0  # the scenario does time out
+    for (o1, *rest1), (o2, *rest2) in zip(straight[0], general[0], strict=True):
+        assert len(o1) == len(o2)
+        for a, b in zip(o1, o2, strict=True):
+            np.testing.assert_array_equal(a, b)
+        assert rest1 == rest2
+    assert_same_trace(straight[1], general[1])
+    assert straight[2] == general[2]
+    assert straight[3] == general[3]
+    assert_actions_equal(straight[4], general[4])

@@ -201,3 +201,60 @@ def test_polyak_keys_are_independent_and_nan_is_ignored():
     result = bench.as_dict()
     assert result["get_obs_duration"] == (2.0, 1.0)
     assert result["step_duration"] == (None, 0.0)
+
+
+def test_add_all_is_one_add_per_key_in_order():
+    samples = [[0.05, 0.02, float("nan"), 0.01, 0.004, 0.003],
+               [0.06, 0.01, 0.2, 0.03, float("nan"), 0.002],
+               [0.04, 0.03, 0.1, 0.02, 0.005, 0.001]]
+    together, one_by_one = PolyakBenchmark(0.3), PolyakBenchmark(0.3)
+    for row in samples:
+        together.add_all(row)
+        for key, value in zip(BENCHMARK_KEYS, row, strict=True):
+            one_by_one.add(key, value)
+    assert together.as_dict() == one_by_one.as_dict()
+    assert together.as_dict()["join_duration"][0] == 0.2 + 0.3 * (0.1 - 0.2)  # nan skipped
+
+
+def test_row_reads_every_field_of_a_kept_row():
+    trace = TimingTrace(4)
+    fill(trace, 10)
+    for row in (6, 9):
+        expected = [trace.get(row, name) for name in FIELDS]
+        np.testing.assert_array_equal(trace.row(row), expected)
+    assert trace.row(9)[FIELDS.index("send_start")] == 90.0
+    for gone in (5, 10, -1):  # overwritten, not yet written, before the first
+        assert all(math.isnan(v) for v in trace.row(gone))
+
+
+def test_close_and_open_is_set_capture_then_open_row():
+    a, b = TimingTrace(3), TimingTrace(3)
+    for trace in (a, b):
+        trace.open_row(0.0, 0.0, 0.1, 0.2, 0.0, 1.0, 1.0, False, True)
+    times = (1.0, 1.1, 1.2, 1.2, 1.2, 1.3, 1.0, 2.0, 2.0)
+    for k in range(5):  # wraps around the ring
+        row = a.total - 1
+        new_a = a.close_and_open(row, k + 1.0, k + 1.05, *(t + k for t in times[2:]), k % 2 == 1)
+        b.set_capture(row, k + 1.0, k + 1.05)
+        new_b = b.open_row(*(t + k for t in times[2:]), k % 2 == 1, False)
+        assert new_a == new_b == row + 1
+    got, expected = a.arrays(), b.arrays()
+    assert list(got) == list(expected)
+    for key in got:
+        np.testing.assert_array_equal(got[key], expected[key], err_msg=key)
+    assert got["capture_start"][-2] == 5.0  # (the last closed row's capture)
+
+
+def test_set_returned_writes_returned_only():
+    trace = TimingTrace(2)
+    fill(trace, 3)
+    before = np.array(trace.row(2))
+    trace.set_returned(2, 99.0)
+    after = np.array(trace.row(2))
+    returned = FIELDS.index("returned")
+    assert after[returned] == 99.0
+    np.testing.assert_array_equal(np.delete(after, returned), np.delete(before, returned))
+    empty = TimingTrace(2)
+    empty.set_returned(-1, 5.0)  # no time-step yet: nothing written
+    empty.new_row()
+    assert math.isnan(empty.get(0, "returned"))

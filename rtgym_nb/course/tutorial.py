@@ -279,16 +279,20 @@ def episode_steps(env: Any, policy: Callable[[Any], Any] = proportional_controll
     """
     obs, _ = env.reset(seed=seed)
     clock = env.unwrapped.clock
+    step = env.step
     progress = EpisodeProgress(obs)
+    pause_of = inference_time if callable(inference_time) else None
+    pause = inference_time
     while not progress.done:
         action = policy(progress.obs)
-        pause = inference_time() if callable(inference_time) else inference_time
+        if pause_of is not None:
+            pause = pause_of()
         if pause:
             clock.sleep(pause)
-        obs, reward, terminated, truncated, _ = env.step(action)
+        obs, reward, terminated, truncated, _ = step(action)
         progress.obs = obs
-        progress.reward = float(reward)
-        progress.total += progress.reward
+        progress.reward = reward = float(reward)
+        progress.total += reward
         progress.steps += 1
         progress.terminated, progress.truncated = bool(terminated), bool(truncated)
         yield progress
