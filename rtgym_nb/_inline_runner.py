@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from rtgym_nb._clock import Clock, TimerHandle, use_clock
+from rtgym_nb._clock import Alarm, Clock, TimerHandle, use_clock
 from rtgym_nb._clock import _current as _current_clock
 from rtgym_nb._pipeline import Captured, Pipeline, StepResult
 from rtgym_nb._schedule import ElasticSchedule
@@ -49,7 +49,7 @@ class Runner:
         if kind is not None:
             self.kind = kind
         self.pipeline: Pipeline | None = None
-        self._timer: TimerHandle | None = None
+        self._alarm: Alarm | None = None
         self.closed = False
         self.hung = False
         """An interface call overran ``hang_timeout`` (and may still be running)."""
@@ -63,9 +63,13 @@ class Runner:
         obs_prepro: Callable | None = None,
     ) -> Pipeline:
         """The pipeline this runner drives from now on, with the runner's hooks."""
+        clock = self.clock
+        if clock.simulated and hasattr(clock, "alarm") and self._alarm is None:
+            self._alarm = clock.alarm(self._timer_capture)  # (None if another env has it)
         self.pipeline = Pipeline(
-            interface, self.clock, schedule, trace, act_prepro, obs_prepro,
-            on_start=self._arrange_capture, may_send=self._may_send,
+            interface, clock, schedule, trace, act_prepro, obs_prepro,
+            on_start=None if self._alarm is not None else self._arrange_capture,
+            may_send=self._may_send, alarm=self._alarm,
         )
         return self.pipeline
 
@@ -107,16 +111,15 @@ class Runner:
         return self.pipeline.step(action, call_time, truncate, prepare)
 
     def _arrange_capture(self, pipeline: Pipeline) -> TimerHandle | None:
-        """On a simulated clock, a timer that captures at the exact capture time if the caller
-        lets the clock pass it before ``step()`` (returned: the pipeline cancels it when it
-        captures first)."""
-        if self.clock.simulated:
-            self._timer = self.clock.call_at(pipeline.schedule.obs, self._timer_capture)
-            return self._timer
+        """On a simulated clock without alarms, a timer that captures at the exact capture
+        time if the caller lets the clock pass it before ``step()`` (returned: the pipeline
+        cancels it when it captures first). With alarms, the pipeline arms the runner's."""
+        clock = self.clock
+        if clock.simulated and self._alarm is None:
+            return clock.call_at(pipeline.schedule.obs, self._timer_capture)
         return None
 
     def _timer_capture(self) -> None:
-        self._timer = None
         pipeline = self.pipeline
         if pipeline is not None and pipeline.pending_capture:
             self.call(pipeline.capture_in_background)
@@ -124,9 +127,12 @@ class Runner:
     def close(self) -> None:
         """Stop every thread this runner started. Idempotent."""
         self.closed = True
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        if self._alarm is not None:
+            self._alarm.close()
+            self._alarm = None
+        timer = None if self.pipeline is None else self.pipeline._arranged
+        if timer is not None:
+            timer.cancel()
 
     def threads(self) -> list[threading.Thread]:
         """Threads started by this runner that are still alive."""

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from rtgym_nb._clock import Clock
+from rtgym_nb._clock import Alarm, Clock, SimulatedClock
 from rtgym_nb._quantile import RunningQuantile
 from rtgym_nb._schedule import ElasticSchedule
 from rtgym_nb._timing import TimingTrace
@@ -81,6 +81,10 @@ class Pipeline:
             simulated clock before that timer fired cancels it, which then never fires.
         may_send: Asked before every ``send_control``: False when nobody awaits the call in
             progress any more (hang, interrupt, close), which then sends nothing.
+        alarm: On a simulated clock, the runner's background capture as an alarm of the clock
+            (:meth:`SimulatedClock.alarm <rtgym_nb._clock.SimulatedClock.alarm>`): armed at
+            the capture time of every time-step that opens, cancelled when :meth:`step`
+            captures first.
     """
 
     def __init__(
@@ -94,6 +98,7 @@ class Pipeline:
         *,
         on_start: Callable[[Pipeline], object] | None = None,
         may_send: Callable[[], bool] | None = None,
+        alarm: Alarm | None = None,
     ) -> None:
         self.interface = interface
         self.clock = clock
@@ -103,6 +108,7 @@ class Pipeline:
         self.obs_prepro = obs_prepro
         self.on_start = on_start
         self.may_send = may_send
+        self.alarm = alarm
         self._arranged: Any = None
         """What ``on_start`` returned for the open time-step (a timer to cancel, or None)."""
         self.running = False
@@ -119,7 +125,9 @@ class Pipeline:
         self.capture_wait_start = float("nan")
         """When the last capture began to wait for its capture time (the persistent-thread
         runner times its hand-over of a capture to ``step()`` with it)."""
-        self._simulated = bool(getattr(clock, "simulated", False))
+        self.straight = isinstance(clock, SimulatedClock) and type(clock).now is SimulatedClock.now
+        """:meth:`step` takes the straight path of a simulated clock (see :meth:`step_straight`)
+        when the observation is still to be captured."""
         self._wait_until = _offering_wait(clock)
         self._sleep = getattr(clock, "sleeper", time.sleep)
         # step()'s prepare and its action, until done; then what it returned
@@ -154,6 +162,8 @@ class Pipeline:
         self.error = None
         self.running = True
         self.pending_capture = True
+        if self.alarm is not None:
+            self.alarm.arm(schedule.obs)
         if self.on_start is not None:
             self._arranged = self.on_start(self)
         return timed_out
@@ -221,7 +231,7 @@ class Pipeline:
         the clock would otherwise spend spinning, if its usual duration fits there; else after
         the control is sent, before the next time-step opens. Never between capture and send.
         """
-        if self._simulated and self.pending_capture:
+        if self.straight and self.pending_capture:
             return self._step_simulated(action, call_time, truncate, prepare)
         self._prepare = prepare
         self._action = action
@@ -232,71 +242,87 @@ class Pipeline:
 
     def _step_simulated(self, action: Any, call_time: float, truncate: bool,
                         prepare: Callable[[Any], Any] | None) -> StepResult:
+        """:meth:`step` on the straight path: :meth:`step_straight`, then ``prepare``."""
+        obs, reward, terminated, info, sent, timed_out, joined, row = self.step_straight(
+            action, call_time, truncate)
+        captured = Captured(tuple(obs), reward, terminated, info, row)
+        return StepResult(captured, sent, timed_out, joined,
+                          None if prepare is None else prepare(action))
+
+    def step_straight(self, action: Any, call_time: float, truncate: bool) -> tuple:
         """:meth:`step` on a simulated clock, its observation not captured yet (the usual case).
 
-        The calls, timestamps and results of :meth:`_close_and_send`, in a straight line:
-        waiting is instantaneous, so there is no spinning time to give ``prepare`` and nothing
-        to hand over between threads (what :meth:`_captured` and :meth:`_open` do is written
-        out here: this is the whole of a simulated time-step's cost). The capture's trace
-        entry and the next time-step's row are written in one call, after the send (the same
-        values; a failure on the way records what the general path would have).
+        The calls, timestamps and trace of :meth:`_close_and_send`, in a straight line:
+        waiting is instantaneous, so there is no spinning time to offer and nothing to hand
+        over between threads (what :meth:`_captured` and :meth:`_open` do is written out here:
+        this is the whole of a simulated time-step's cost). The capture's trace entry and the
+        next time-step's row are written in one call, after the send (the same values; a
+        failure on the way records what the general path would have).
+
+        Needs :attr:`straight` and :attr:`pending_capture`. Returns ``(obs, reward,
+        terminated, info, sent, timed_out, joined, row)``: what the interface returned (``obs``
+        preprocessed, as it came), whether ``action`` was sent, whether the time-step it opened
+        timed out, when the closed time-step ended, and the trace row of the closed time-step
+        (:attr:`row` is the open one's). The new row's ``returned`` is the time this returns:
+        the caller (``step()``) must return at that simulated time, waiting for nothing more.
         """
-        clock, schedule, interface, trace = self.clock, self.schedule, self.interface, self.trace
-        now = clock.now
-        self.pending_capture = self.running = False
-        arranged = self._arranged
-        if arranged is not None:  # captured here: the capture's timer has nothing left to do
+        clock, schedule, interface = self.clock, self.schedule, self.interface
+        alarm = self.alarm
+        if alarm is not None:  # captured here: the alarm has nothing left to do
+            alarm.cancel()
+        elif self._arranged is not None:
+            self._arranged.cancel()
             self._arranged = None
-            arranged.cancel()
-        obs_time = schedule.obs
-        clock.sleep_until(obs_time)
-        taken_at = now()
-        obs, reward, terminated, info = interface.get_obs_rew_terminated_info()
-        returned_at = now()
-        if obs_time < schedule.end:
-            clock.sleep_until(schedule.end)
-        row = self.row
-        may_send = self.may_send
-        sent = now()
-        send = not (terminated or truncate or (may_send is not None and not may_send()))
+        # Open, not captured (running, pending_capture) on the way in: it stays so when the
+        # action is sent, and is closed otherwise. (captured and error are None: only a
+        # capture off this path sets them.)
         try:
-            if send:
-                act_prepro = self.act_prepro
-                interface.send_control(action if act_prepro is None else act_prepro(action))
-        except BaseException:  # recorded as on the general path (the capture, its Captured)
-            self._captured((obs, reward, terminated, info), taken_at, returned_at)
+            obs_time = schedule.obs
+            clock.sleep_until(obs_time)
+            taken_at = clock._now
+            obs, reward, terminated, info = interface.get_obs_rew_terminated_info()
+            returned_at = clock._now
+            if obs_time < schedule.end:
+                clock.sleep_until(schedule.end)
+            row = self.row
+            sent = clock._now
+            if terminated or truncate or (self.may_send is not None and not self.may_send()):
+                self.pending_capture = self.running = False
+                self.trace.set_capture(row, taken_at, returned_at)
+                if self.obs_prepro is not None:
+                    obs = self.obs_prepro(obs)
+                self.captured = Captured(tuple(obs), reward, terminated, info, row)
+                return obs, reward, terminated, info, False, False, sent, row
+            try:
+                if self.act_prepro is None:
+                    interface.send_control(action)
+                else:
+                    interface.send_control(self.act_prepro(action))
+            except BaseException:  # recorded as on the general path (the capture, its Captured)
+                self._captured((obs, reward, terminated, info), taken_at, returned_at)
+                raise
+            send_end = clock._now
+            if self.obs_prepro is not None:
+                try:
+                    obs = self.obs_prepro(obs)
+                except BaseException:  # (the capture is traced before preprocessing)
+                    self.trace.set_capture(row, taken_at, returned_at)
+                    raise
+        except BaseException:
+            self.pending_capture = self.running = False
             raise
-        send_end = now()
-        if self.obs_prepro is not None:
-            try:
-                obs = self.obs_prepro(obs)
-            except BaseException:  # (the capture is traced before preprocessing)
-                trace.set_capture(row, taken_at, returned_at)
-                raise
-        captured = _new(Captured, (tuple(obs), reward, terminated, info, row))
-        if prepare is None:
-            prepared = None
-        else:
-            try:
-                prepared = prepare(action)
-            except BaseException:
-                trace.set_capture(row, taken_at, returned_at)
-                self.captured = captured
-                raise
-        if not send:
-            trace.set_capture(row, taken_at, returned_at)
-            self.captured = captured
-            return _new(StepResult, (captured, False, False, sent, prepared))
         timed_out = schedule.advance(send_end)
-        self.row = trace.close_and_open(row, taken_at, returned_at, call_time, sent, sent,
-                                        send_end, schedule.start, schedule.obs, schedule.end,
-                                        timed_out)
-        self.timeouts += timed_out
-        self.captured = self.error = None
-        self.running = self.pending_capture = True
+        # step() returns at this time: nothing it does after this path waits
+        self.row = self.trace.close_and_open(
+            row, taken_at, returned_at, call_time, sent, sent, send_end,
+            schedule.start, schedule.obs, schedule.end, timed_out, clock._now)
+        if timed_out:
+            self.timeouts += 1
+        if alarm is not None:
+            alarm.arm(schedule.obs)
         if self.on_start is not None:
             self._arranged = self.on_start(self)
-        return _new(StepResult, (captured, True, timed_out, sent, prepared))
+        return obs, reward, terminated, info, True, timed_out, sent, row
 
     def _catch_up(self) -> Any:
         """Do step()'s prepare if the wait had no room for it; return what it returned.
@@ -371,11 +397,6 @@ class Pipeline:
     def note_returned(self, when: float) -> None:
         """Record when the env call that opened the current time-step returned to its caller."""
         self.trace.set_returned(self.row, when)
-
-
-_new = tuple.__new__
-"""``_new(Captured, (...))`` is ``Captured(...)`` without the named tuple's Python-level
-``__new__`` (a frame less, on the simulated path's every time-step)."""
 
 
 def _offering_wait(clock: Clock) -> Callable[..., object] | None:

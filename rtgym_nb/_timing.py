@@ -31,21 +31,26 @@ FIELDS: tuple[str, ...] = (
     "nominal_start",  # the elastic schedule's start of this time-step
     "nominal_obs",    # ... its capture time
     "nominal_end",    # ... its end
-    "capture_start",  # get_obs_rew_terminated_info() was called
-    "capture_end",    # get_obs_rew_terminated_info() returned
     "returned",       # the env call that opened this time-step returned to its caller
     "timed_out",      # 1.0 if the elastic constraint broke (not after wait())
     "from_reset",     # 1.0 if reset() opened this time-step
+    "capture_start",  # get_obs_rew_terminated_info() was called
+    "capture_end",    # get_obs_rew_terminated_info() returned
 )
-"""Columns of the trace; the first ten are times in seconds of the environment's clock."""
+"""Columns of the trace; all but the two flags are times in seconds of the environment's clock.
+
+The capture comes last: a time-step's capture is known when the next one opens, and the two
+are then next to each other in memory (:meth:`TimingTrace.close_and_open` writes them at once).
+"""
 
 _COLUMN = {name: i for i, name in enumerate(FIELDS)}
 _CAPTURE_START = _COLUMN["capture_start"]
-assert _COLUMN["capture_end"] == _CAPTURE_START + 1  # (set_capture writes both at once)
+assert _COLUMN["capture_end"] == _CAPTURE_START + 1 == len(FIELDS) - 1  # (see FIELDS)
 _RETURNED = _COLUMN["returned"]
 _NAN = float("nan")
 _ROW = struct.Struct(f"{len(FIELDS)}d")
 _PAIR = struct.Struct("2d")
+_PAIR_AND_ROW = struct.Struct(f"{len(FIELDS) + 2}d")
 _ROW_BYTES = _ROW.size
 _WIDTH = len(FIELDS)
 _NAN_ROW = array("d", [_NAN]) * _WIDTH
@@ -111,7 +116,7 @@ class TimingTrace:
             _ROW.pack_into(
                 self._data, row % self.capacity * _ROW_BYTES,
                 call, joined, send_start, send_end, nominal_start, nominal_obs, nominal_end,
-                _NAN, _NAN, _NAN, 1.0 if timed_out else 0.0, 1.0 if from_reset else 0.0,
+                _NAN, 1.0 if timed_out else 0.0, 1.0 if from_reset else 0.0, _NAN, _NAN,
             )
             self.total = row + 1
         return row
@@ -129,20 +134,35 @@ class TimingTrace:
         nominal_obs: float,
         nominal_end: float,
         timed_out: bool,
+        returned: float = _NAN,
     ) -> int:
-        """:meth:`set_capture` of ``row`` and :meth:`open_row` of the next time-step (opened
-        by a ``step()``), in one call: the simulated path's two writes of every time-step."""
+        """:meth:`set_capture` of ``row``, :meth:`open_row` of the next time-step (opened by a
+        ``step()``) and, if given, its :meth:`set_returned`, in one call: the simulated path's
+        writes of every time-step (one write of memory when the two rows are next to each
+        other)."""
         data = self._data
-        _PAIR.pack_into(data, (row % self.capacity * _WIDTH + _CAPTURE_START) * 8,
-                        capture_start, capture_end)
-        with self._lock:
+        lock = self._lock
+        lock.acquire()  # (not ``with``: it makes two bound methods per call, on every step)
+        try:
             new = self.total
-            _ROW.pack_into(
-                data, new % self.capacity * _ROW_BYTES,
-                call, joined, send_start, send_end, nominal_start, nominal_obs, nominal_end,
-                _NAN, _NAN, _NAN, 1.0 if timed_out else 0.0, 0.0,
-            )
+            slot = new % self.capacity
+            if row == new - 1 and slot:
+                _PAIR_AND_ROW.pack_into(
+                    data, (slot * _WIDTH - 2) * 8, capture_start, capture_end,
+                    call, joined, send_start, send_end, nominal_start, nominal_obs, nominal_end,
+                    returned, 1.0 if timed_out else 0.0, 0.0, _NAN, _NAN,
+                )
+            else:
+                _PAIR.pack_into(data, (row % self.capacity * _WIDTH + _CAPTURE_START) * 8,
+                                capture_start, capture_end)
+                _ROW.pack_into(
+                    data, slot * _ROW_BYTES,
+                    call, joined, send_start, send_end, nominal_start, nominal_obs, nominal_end,
+                    returned, 1.0 if timed_out else 0.0, 0.0, _NAN, _NAN,
+                )
             self.total = new + 1
+        finally:
+            lock.release()
         return new
 
     def set_capture(self, row: int, start: float, end: float) -> None:

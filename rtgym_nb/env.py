@@ -26,7 +26,6 @@ from gymnasium import spaces
 from rtgym_nb._attributes import RtgymAttributes
 from rtgym_nb._clock import Clock
 from rtgym_nb._clock import _current as _current_clock
-from rtgym_nb._pipeline import Captured
 from rtgym_nb._runners import Runner, make_runner
 from rtgym_nb._schedule import ElasticSchedule
 from rtgym_nb._timing import FIELDS, PolyakBenchmark, TimingTrace
@@ -328,8 +327,65 @@ class RealTimeEnv(RtgymAttributes, gymnasium.Env):
         action space: interfaces commonly clip what a policy proposes, and a check here would
         break rtgym code relying on that (and cost every time-step).
         """
-        if self._inline:
-            return self._step_inline(action)
+        if not self._inline:
+            return self._step_general(action)
+        # The inline runner's straight path (Pipeline.step_straight): the same calls, results
+        # and records as the general way, without a runner hand-off or a prepare hook (the
+        # buffer's copies are made after the send_control, where the general path makes them
+        # when a wait has no spinning time to offer). Nothing here waits after the pipeline's
+        # part, which has traced the time this returns.
+        lock = self._lock
+        lock.acquire()  # (not ``with``: it makes two bound methods per call)
+        try:
+            pipeline = self._pipeline
+            if self._closed or not (pipeline.straight and pipeline.pending_capture):
+                return self._step_general(action)
+            if not self.running:
+                raise EpisodeNotRunningError(_NOT_RUNNING)
+            clock = self.clock
+            truncate = self.current_step + 1 >= self._ep_max_length
+            call_time = clock._now
+            token = _set_current_clock(clock)
+            try:
+                obs, reward, terminated, info, sent, timed_out, joined, row = (
+                    pipeline.step_straight(action, call_time, truncate))
+            except BaseException:
+                self.running = False  # interrupted or failed mid-step: reset() before going on
+                raise
+            finally:
+                _reset_current_clock(token)
+            if type(action) is np.ndarray and action.dtype is self._buffer_dtype:
+                buffered = action.copy()
+            else:
+                buffered = self._as_buffered(action)
+            self.current_step += 1
+            act_buf = self.act_buf
+            act_buf.append(buffered)
+            self._last_action = buffered
+            config = self.config
+            if not config.act_in_obs:
+                obs = tuple(obs)
+            else:
+                try:  # (what _copies does, without its call and its tuple)
+                    obs = (*obs, *map(_copy_array, act_buf))
+                except TypeError:
+                    obs = (*obs, *_copies(act_buf))
+            terminated = bool(terminated)
+            if config.benchmark:
+                self._record_benchmarks(call_time, joined, row, sent)
+            self._last_return = clock._now
+            if not sent:
+                self.running = False
+                if config.wait_on_done:
+                    self.wait()
+            elif timed_out and self.warn_on_timeout:
+                self._warn_timeout(stacklevel=3)
+            return obs, reward, terminated, truncate and not terminated, info
+        finally:
+            lock.release()
+
+    def _step_general(self, action: Any) -> tuple[tuple, Any, bool, bool, dict]:
+        """:meth:`step` through the runner: any runner, any clock."""
         with self._lock:
             call_time = self.clock.now()
             self._check_open()
@@ -354,74 +410,20 @@ class RealTimeEnv(RtgymAttributes, gymnasium.Env):
             if not sent:
                 self.running = False
             if self.benchmark:
-                self._record_benchmarks(call_time, joined, captured, sent)
-            self._after_call(call_time, timed_out, sent)
+                self._record_benchmarks(call_time, joined, captured.row, sent)
+            self._after_call(call_time, timed_out, sent, stacklevel=5)
             if not sent and self.wait_on_done:
                 self.wait()
             return obs, captured.reward, terminated, truncated, captured.info
 
-    def _step_inline(self, action: Any) -> tuple[tuple, Any, bool, bool, dict]:
-        """:meth:`step` on the inline runner (a simulated clock), in a straight line.
-
-        The same calls, results and records as :meth:`step`, without what only a wait for
-        real time needs: the runner's hand-off and the ``prepare`` hook (the copies of the
-        action buffer are made once the time-step has gone through, as the pipeline's
-        simulated path would make them, after the ``send_control``).
-        """
-        with self._lock:
-            clock = self.clock
-            call_time = clock.now()
-            if self._closed:
-                self._check_open()
-            if not self.running:
-                raise EpisodeNotRunningError(_NOT_RUNNING)
-            truncate = self.current_step + 1 >= self._ep_max_length
-            pipeline = self._pipeline
-            token = _set_current_clock(clock)
-            try:
-                captured, sent, timed_out, joined, _ = pipeline.step(action, call_time, truncate)
-            except BaseException:
-                self.running = False  # interrupted or failed mid-step: reset() before going on
-                raise
-            finally:
-                _reset_current_clock(token)
-            if type(action) is np.ndarray and action.dtype is self._buffer_dtype:
-                buffered = action.copy()
-            else:
-                buffered = self._as_buffered(action)
-            self.current_step += 1
-            act_buf = self.act_buf
-            act_buf.append(buffered)
-            self._last_action = buffered
-            terminated = bool(captured.terminated)
-            obs = captured.obs
-            if self.act_in_obs:
-                try:  # (what _copies does, without its call and its tuple)
-                    obs = (*obs, *map(_copy_array, act_buf))
-                except TypeError:
-                    obs = (*obs, *_copies(act_buf))
-            if self.benchmark:
-                self._record_benchmarks(call_time, joined, captured, sent)
-            returned = clock.now()
-            if sent:
-                self.trace.set_returned(pipeline.row, returned)
-            else:
-                self.running = False
-            if timed_out and self.warn_on_timeout:
-                self._warn_timeout(stacklevel=4)
-            self._last_return = returned
-            if not sent and self.wait_on_done:
-                self.wait()
-            return obs, captured.reward, terminated, truncate and not terminated, captured.info
-
     def _record_benchmarks(
-        self, call_time: float, joined: float, captured: Captured, sent: bool
+        self, call_time: float, joined: float, capture_row: int, sent: bool
     ) -> None:
         """rtgym's running averages, updated on the caller's thread after each step()."""
         trace, row, last_return = self.trace, self._pipeline.row, self._last_return
         current = trace.row(row)  # (whole rows: one read each instead of one per value)
         previous = trace.row(row - 1)
-        cap = captured.row
+        cap = capture_row
         capture = current if cap == row else previous if cap == row - 1 else trace.row(cap)
         self._bench.add_all([  # in BENCHMARK_KEYS order; NaN: not measured this time
             current[_SEND_START] - previous[_SEND_START] if sent else _NAN,
@@ -432,13 +434,14 @@ class RealTimeEnv(RtgymAttributes, gymnasium.Env):
             capture[_CAPTURE_END] - capture[_CAPTURE_START],
         ])
 
-    def _after_call(self, call_time: float, timed_out: bool, sent: bool = True) -> None:
+    def _after_call(self, call_time: float, timed_out: bool, sent: bool = True,
+                    stacklevel: int = 4) -> None:
         """Bookkeeping on the caller's thread: the trace's return time, timeout warnings."""
         now = self.clock.now()
         if sent:
             self._pipeline.note_returned(now)
         if timed_out and self.warn_on_timeout:
-            self._warn_timeout(stacklevel=4)
+            self._warn_timeout(stacklevel=stacklevel)
         self._last_return = now
 
     def _warn_timeout(self, stacklevel: int) -> None:

@@ -227,16 +227,20 @@ def test_row_reads_every_field_of_a_kept_row():
         assert all(math.isnan(v) for v in trace.row(gone))
 
 
-def test_close_and_open_is_set_capture_then_open_row():
+def test_close_and_open_is_set_capture_then_open_row_then_set_returned():
     a, b = TimingTrace(3), TimingTrace(3)
     for trace in (a, b):
         trace.open_row(0.0, 0.0, 0.1, 0.2, 0.0, 1.0, 1.0, False, True)
     times = (1.0, 1.1, 1.2, 1.2, 1.2, 1.3, 1.0, 2.0, 2.0)
     for k in range(5):  # wraps around the ring
         row = a.total - 1
-        new_a = a.close_and_open(row, k + 1.0, k + 1.05, *(t + k for t in times[2:]), k % 2 == 1)
+        returned = (k + 2.5,) if k % 3 else ()  # (given or not)
+        new_a = a.close_and_open(row, k + 1.0, k + 1.05, *(t + k for t in times[2:]),
+                                 k % 2 == 1, *returned)
         b.set_capture(row, k + 1.0, k + 1.05)
         new_b = b.open_row(*(t + k for t in times[2:]), k % 2 == 1, False)
+        if returned:
+            b.set_returned(new_b, *returned)
         assert new_a == new_b == row + 1
     got, expected = a.arrays(), b.arrays()
     assert list(got) == list(expected)

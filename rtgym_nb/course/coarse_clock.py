@@ -17,9 +17,8 @@ precise timer next to it.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
-from rtgym_nb._clock import SimulatedClock, TimerHandle
+from rtgym_nb._clock import SimulatedClock
 
 __all__ = ["WINDOWS_TIMER", "CoarseTimerClock"]
 
@@ -50,9 +49,9 @@ class CoarseTimerClock(SimulatedClock):
         """Wait for ``deadline``: wake on the timer's next tick, as an OS sleep does."""
         super().sleep_until(self.tick_after(deadline))
 
-    def call_at(self, when: float, callback: Callable[[], object]) -> TimerHandle:
-        """A timer: it fires on the timer's next tick at or after ``when``."""
-        return super().call_at(self.tick_after(when), callback)
+    def _timer_time(self, when: float) -> float:
+        """Timers fire on the timer's next tick at or after their time."""
+        return self.tick_after(when)
 
     def sleep(self, duration: float) -> None:
         """Work for ``duration`` seconds: computing is not waiting, so it takes exactly that."""
