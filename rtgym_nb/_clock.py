@@ -35,7 +35,6 @@ from typing import Protocol, TypeVar, runtime_checkable
 from rtgym_nb._quantile import RunningQuantile
 
 __all__ = [
-    "Alarm",
     "Clock",
     "SimulatedClock",
     "TimerHandle",
@@ -293,10 +292,12 @@ class SimulatedClock:
     ``now()`` equal to each callback's time while it runs) and then sets ``now()`` to ``t``.
     Time never goes backwards: waiting for a past deadline returns at once.
 
-    Callbacks come from :meth:`call_at` (one-shot timers) and from the clock's one
-    :meth:`alarm`, a timer that is re-armed rather than made again: the environment that owns
-    it re-arms it on every time-step for its capture, where arming and disarming must cost a
-    couple of attribute writes, not a timer object and a heap entry.
+    Callbacks come from :meth:`call_at` (one-shot timers) and from the clock's *alarm*: one
+    callback, claimed by one owner (:meth:`claim_alarm`), that rings when time reaches
+    :attr:`alarm_at`. The owner sets :attr:`alarm_at` to arm it and to infinity to disarm it,
+    which costs one attribute write: an environment re-arms it on every time-step for its
+    capture. Among callbacks due at the same time the alarm rings last (a capture at time t
+    sees what the timers of time t did, as a capture that ``step()`` takes itself does).
 
     It is not locked: one thread advances it at a time. Environments guarantee this by running
     everything inline (or on their worker, while the caller waits) on this clock.
@@ -311,9 +312,9 @@ class SimulatedClock:
         self._now = float(start)
         self._timers: list[tuple[float, int, TimerHandle]] = []
         self._order = itertools.count()
-        self._alarm: Alarm | None = None
-        self._alarm_at = math.inf
-        """When the alarm is armed for (infinity when disarmed)."""
+        self.alarm_at = math.inf
+        """When the alarm rings (infinity: disarmed). Its owner's to set."""
+        self._alarm: Callable[[], object] | None = None
 
     def now(self) -> float:
         return self._now
@@ -325,13 +326,20 @@ class SimulatedClock:
         heapq.heappush(self._timers, (when, next(self._order), handle))
         return handle
 
-    def alarm(self, callback: Callable[[], object]) -> Alarm | None:
-        """The clock's alarm, for ``callback``: a timer that can be armed again and again
-        (disarmed at first); None if somebody has it (use :meth:`call_at` then)."""
+    def claim_alarm(self, callback: Callable[[], object]) -> bool:
+        """Make ``callback`` the alarm's (disarmed); False if somebody has it already (use
+        :meth:`call_at` then)."""
         if self._alarm is not None:
-            return None
-        self._alarm = Alarm(self, callback)
-        return self._alarm
+            return False
+        self._alarm = callback
+        self.alarm_at = math.inf
+        return True
+
+    def release_alarm(self, callback: Callable[[], object]) -> None:
+        """Disarm the alarm and give it back, if ``callback`` has it."""
+        if self._alarm is not None and self._alarm == callback:  # (equal: a bound method)
+            self._alarm = None
+            self.alarm_at = math.inf
 
     def _timer_time(self, when: float) -> float:
         """When a timer asked for ``when`` fires (subclasses with a coarse timer round up)."""
@@ -339,27 +347,26 @@ class SimulatedClock:
 
     def sleep_until(self, deadline: float) -> None:
         timers = self._timers
-        if deadline >= self._alarm_at or (timers and timers[0][0] <= deadline):
+        if deadline >= self.alarm_at or (timers and timers[0][0] <= deadline):
             self._fire_until(deadline)
         if deadline > self._now:  # (never backwards; a NaN deadline leaves the time alone)
             self._now = deadline
 
     def _fire_until(self, deadline: float) -> None:
-        """Fire every timer and the alarm due at or before ``deadline``, in (time, arming)
-        order."""
+        """Fire every timer due at or before ``deadline`` in time order, the alarm among them
+        (last among those of its time)."""
         timers = self._timers
         while True:
             alarm = self._alarm
-            alarm_due = alarm is not None and self._alarm_at <= deadline
-            if timers and timers[0][0] <= deadline and (
-                    not alarm_due or timers[0][:2] < (self._alarm_at, alarm.order)):
+            ring = self._timer_time(self.alarm_at) if alarm is not None else math.inf
+            if timers and timers[0][0] <= deadline and timers[0][0] <= ring:
                 when, _, handle = heapq.heappop(timers)
                 if handle.cancelled:
                     continue
                 callback = handle.callback
-            elif alarm_due:
-                when, callback = self._alarm_at, alarm.callback
-                alarm.cancel()  # (before it runs: the callback may re-arm it)
+            elif ring <= deadline:
+                when, callback = ring, alarm
+                self.alarm_at = math.inf  # (disarmed before it rings: it may re-arm itself)
             else:
                 return
             if when > self._now:
@@ -373,43 +380,6 @@ class SimulatedClock:
 
     def __repr__(self) -> str:
         return f"SimulatedClock(now={self._now:.6f})"
-
-
-class Alarm:
-    """The re-armable timer of a :class:`SimulatedClock` (:meth:`SimulatedClock.alarm`).
-
-    Armed, it fires once at its time (as a :meth:`SimulatedClock.call_at` timer made at the
-    same moment would, in the same order); disarmed, never.
-    """
-
-    __slots__ = ("_rounded", "callback", "clock", "order")
-
-    def __init__(self, clock: SimulatedClock, callback: Callable[[], object]) -> None:
-        self.clock = clock
-        self.callback = callback
-        self.order = 0
-        self._rounded = type(clock)._timer_time is not SimulatedClock._timer_time
-
-    def arm(self, when: float) -> None:
-        """Fire at ``when`` (instead of any earlier arming)."""
-        clock = self.clock
-        clock._alarm_at = clock._timer_time(when) if self._rounded else when
-        self.order = next(clock._order)
-
-    def cancel(self) -> None:
-        """Disarm."""
-        self.clock._alarm_at = math.inf
-
-    def close(self) -> None:
-        """Disarm and give the alarm back to the clock (:meth:`SimulatedClock.alarm`)."""
-        self.cancel()
-        if self.clock._alarm is self:
-            self.clock._alarm = None
-
-    @property
-    def when(self) -> float:
-        """When it fires (infinity when disarmed)."""
-        return self.clock._alarm_at if self.clock._alarm is self else math.inf
 
 
 _DEFAULT_WALL_CLOCK = WallClock()

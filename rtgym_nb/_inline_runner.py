@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from rtgym_nb._clock import Alarm, Clock, TimerHandle, use_clock
+from rtgym_nb._clock import Clock, TimerHandle, use_clock
 from rtgym_nb._clock import _current as _current_clock
 from rtgym_nb._pipeline import Captured, Pipeline, StepResult
 from rtgym_nb._schedule import ElasticSchedule
@@ -49,7 +49,9 @@ class Runner:
         if kind is not None:
             self.kind = kind
         self.pipeline: Pipeline | None = None
-        self._alarm: Alarm | None = None
+        self._alarm = False
+        """This runner has its clock's alarm (:meth:`SimulatedClock.claim_alarm
+        <rtgym_nb._clock.SimulatedClock.claim_alarm>`) for its background captures."""
         self.closed = False
         self.hung = False
         """An interface call overran ``hang_timeout`` (and may still be running)."""
@@ -64,11 +66,11 @@ class Runner:
     ) -> Pipeline:
         """The pipeline this runner drives from now on, with the runner's hooks."""
         clock = self.clock
-        if clock.simulated and hasattr(clock, "alarm") and self._alarm is None:
-            self._alarm = clock.alarm(self._timer_capture)  # (None if another env has it)
+        if clock.simulated and hasattr(clock, "claim_alarm") and not self._alarm:
+            self._alarm = clock.claim_alarm(self._timer_capture)  # (False: another env has it)
         self.pipeline = Pipeline(
             interface, clock, schedule, trace, act_prepro, obs_prepro,
-            on_start=None if self._alarm is not None else self._arrange_capture,
+            on_start=None if self._alarm else self._arrange_capture,
             may_send=self._may_send, alarm=self._alarm,
         )
         return self.pipeline
@@ -115,7 +117,7 @@ class Runner:
         time if the caller lets the clock pass it before ``step()`` (returned: the pipeline
         cancels it when it captures first). With alarms, the pipeline arms the runner's."""
         clock = self.clock
-        if clock.simulated and self._alarm is None:
+        if clock.simulated and not self._alarm:
             return clock.call_at(pipeline.schedule.obs, self._timer_capture)
         return None
 
@@ -127,9 +129,9 @@ class Runner:
     def close(self) -> None:
         """Stop every thread this runner started. Idempotent."""
         self.closed = True
-        if self._alarm is not None:
-            self._alarm.close()
-            self._alarm = None
+        if self._alarm:
+            self.clock.release_alarm(self._timer_capture)
+            self._alarm = False
         timer = None if self.pipeline is None else self.pipeline._arranged
         if timer is not None:
             timer.cancel()

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from rtgym_nb._clock import Alarm, Clock, SimulatedClock
+from rtgym_nb._clock import Clock, SimulatedClock
 from rtgym_nb._quantile import RunningQuantile
 from rtgym_nb._schedule import ElasticSchedule
 from rtgym_nb._timing import TimingTrace
@@ -81,10 +81,10 @@ class Pipeline:
             simulated clock before that timer fired cancels it, which then never fires.
         may_send: Asked before every ``send_control``: False when nobody awaits the call in
             progress any more (hang, interrupt, close), which then sends nothing.
-        alarm: On a simulated clock, the runner's background capture as an alarm of the clock
-            (:meth:`SimulatedClock.alarm <rtgym_nb._clock.SimulatedClock.alarm>`): armed at
-            the capture time of every time-step that opens, cancelled when :meth:`step`
-            captures first.
+        alarm: The clock's alarm rings the runner's background capture (a simulated clock's,
+            :meth:`SimulatedClock.claim_alarm <rtgym_nb._clock.SimulatedClock.claim_alarm>`):
+            the pipeline arms it for the capture time of every time-step that opens, and
+            disarms it when :meth:`step` captures first.
     """
 
     def __init__(
@@ -98,7 +98,7 @@ class Pipeline:
         *,
         on_start: Callable[[Pipeline], object] | None = None,
         may_send: Callable[[], bool] | None = None,
-        alarm: Alarm | None = None,
+        alarm: bool = False,
     ) -> None:
         self.interface = interface
         self.clock = clock
@@ -162,8 +162,8 @@ class Pipeline:
         self.error = None
         self.running = True
         self.pending_capture = True
-        if self.alarm is not None:
-            self.alarm.arm(schedule.obs)
+        if self.alarm:
+            self.clock.alarm_at = schedule.obs
         if self.on_start is not None:
             self._arranged = self.on_start(self)
         return timed_out
@@ -268,8 +268,8 @@ class Pipeline:
         """
         clock, schedule, interface = self.clock, self.schedule, self.interface
         alarm = self.alarm
-        if alarm is not None:  # captured here: the alarm has nothing left to do
-            alarm.cancel()
+        if alarm:  # captured here: the alarm has nothing left to do
+            clock.alarm_at = _NEVER
         elif self._arranged is not None:
             self._arranged.cancel()
             self._arranged = None
@@ -318,8 +318,8 @@ class Pipeline:
             schedule.start, schedule.obs, schedule.end, timed_out, clock._now)
         if timed_out:
             self.timeouts += 1
-        if alarm is not None:
-            alarm.arm(schedule.obs)
+        if alarm:
+            clock.alarm_at = schedule.obs
         if self.on_start is not None:
             self._arranged = self.on_start(self)
         return obs, reward, terminated, info, True, timed_out, sent, row
@@ -397,6 +397,9 @@ class Pipeline:
     def note_returned(self, when: float) -> None:
         """Record when the env call that opened the current time-step returned to its caller."""
         self.trace.set_returned(self.row, when)
+
+
+_NEVER = float("inf")
 
 
 def _offering_wait(clock: Clock) -> Callable[..., object] | None:
