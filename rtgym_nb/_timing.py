@@ -16,7 +16,6 @@ Readers get numpy arrays (a view of the same memory, copied).
 from __future__ import annotations
 
 import struct
-import threading
 from array import array
 
 import numpy as np
@@ -71,27 +70,34 @@ _KEY_INDEX = {key: i for i, key in enumerate(BENCHMARK_KEYS)}
 class TimingTrace:
     """Timestamps of the last ``capacity`` time-steps.
 
-    The writer (the thread running the time-step) fills a row with :meth:`set`; readers take a
-    consistent copy with :meth:`arrays`. Rows are numbered from 0 for the first time-step ever;
-    ``total`` counts them all, ``len()`` those still kept.
+    One writer at a time (the thread running the time-steps, which come one after the other)
+    opens rows and fills them; readers on any thread take copies with :meth:`arrays`. Rows are
+    numbered from 0 for the first time-step ever; ``total`` counts them all, ``len()`` those
+    still kept.
+
+    The writer takes no lock (a row is written, then counted in ``total``): it writes on every
+    time-step, readers a few times a second. The ring has one slot more than ``capacity``, so
+    that the row being written never lands on a row a reader may return; a reader that a fast
+    writer overtook while it copied (a simulated clock can run thousands of time-steps in one
+    thread switch) drops the oldest rows whose slots were reused meanwhile, and returns fewer
+    rows.
     """
 
     def __init__(self, capacity: int = 20_000) -> None:
         self.capacity = int(capacity)
-        self._data = _NAN_ROW * self.capacity
+        self._slots = self.capacity + 1  # (the spare one: see arrays())
+        self._data = _NAN_ROW * self._slots
         self.total = 0
-        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return min(self.total, self.capacity)
 
     def new_row(self) -> int:
         """Open the next row (overwriting the oldest when full); return its number."""
-        with self._lock:
-            row = self.total
-            base = row % self.capacity * _WIDTH
-            self._data[base:base + _WIDTH] = _NAN_ROW
-            self.total = row + 1
+        row = self.total
+        base = row % self._slots * _WIDTH
+        self._data[base:base + _WIDTH] = _NAN_ROW
+        self.total = row + 1
         return row
 
     def open_row(
@@ -111,14 +117,13 @@ class TimingTrace:
         The pipeline calls this once per time-step. The capture times and ``returned`` are
         left NaN.
         """
-        with self._lock:
-            row = self.total
-            _ROW.pack_into(
-                self._data, row % self.capacity * _ROW_BYTES,
-                call, joined, send_start, send_end, nominal_start, nominal_obs, nominal_end,
-                _NAN, 1.0 if timed_out else 0.0, 1.0 if from_reset else 0.0, _NAN, _NAN,
-            )
-            self.total = row + 1
+        row = self.total
+        _ROW.pack_into(
+            self._data, row % self._slots * _ROW_BYTES,
+            call, joined, send_start, send_end, nominal_start, nominal_obs, nominal_end,
+            _NAN, 1.0 if timed_out else 0.0, 1.0 if from_reset else 0.0, _NAN, _NAN,
+        )
+        self.total = row + 1
         return row
 
     def close_and_open(
@@ -140,81 +145,84 @@ class TimingTrace:
         ``step()``) and, if given, its :meth:`set_returned`, in one call: the simulated path's
         writes of every time-step (one write of memory when the two rows are next to each
         other)."""
-        data = self._data
-        lock = self._lock
-        lock.acquire()  # (not ``with``: it makes two bound methods per call, on every step)
-        try:
-            new = self.total
-            slot = new % self.capacity
-            if row == new - 1 and slot:
-                _PAIR_AND_ROW.pack_into(
-                    data, (slot * _WIDTH - 2) * 8, capture_start, capture_end,
-                    call, joined, send_start, send_end, nominal_start, nominal_obs, nominal_end,
-                    returned, 1.0 if timed_out else 0.0, 0.0, _NAN, _NAN,
-                )
-            else:
-                _PAIR.pack_into(data, (row % self.capacity * _WIDTH + _CAPTURE_START) * 8,
-                                capture_start, capture_end)
-                _ROW.pack_into(
-                    data, slot * _ROW_BYTES,
-                    call, joined, send_start, send_end, nominal_start, nominal_obs, nominal_end,
-                    returned, 1.0 if timed_out else 0.0, 0.0, _NAN, _NAN,
-                )
-            self.total = new + 1
-        finally:
-            lock.release()
+        new = self.total
+        slot = new % self._slots
+        if row == new - 1 and slot:
+            _PAIR_AND_ROW.pack_into(
+                self._data, (slot * _WIDTH - 2) * 8, capture_start, capture_end,
+                call, joined, send_start, send_end, nominal_start, nominal_obs, nominal_end,
+                returned, 1.0 if timed_out else 0.0, 0.0, _NAN, _NAN,
+            )
+        else:
+            _PAIR.pack_into(self._data, (row % self._slots * _WIDTH + _CAPTURE_START) * 8,
+                            capture_start, capture_end)
+            _ROW.pack_into(
+                self._data, slot * _ROW_BYTES,
+                call, joined, send_start, send_end, nominal_start, nominal_obs, nominal_end,
+                returned, 1.0 if timed_out else 0.0, 0.0, _NAN, _NAN,
+            )
+        self.total = new + 1
         return new
 
     def set_capture(self, row: int, start: float, end: float) -> None:
         """Record when ``get_obs_rew_terminated_info`` was called and returned, in one call."""
-        _PAIR.pack_into(self._data, (row % self.capacity * _WIDTH + _CAPTURE_START) * 8,
+        _PAIR.pack_into(self._data, (row % self._slots * _WIDTH + _CAPTURE_START) * 8,
                         start, end)
 
     def set_returned(self, row: int, when: float) -> None:
         """Record when the env call that opened time-step ``row`` returned to its caller."""
         if row >= 0:
-            self._data[row % self.capacity * _WIDTH + _RETURNED] = when
+            self._data[row % self._slots * _WIDTH + _RETURNED] = when
 
     def set(self, row: int, field: str, value: float) -> None:
-        self._data[row % self.capacity * _WIDTH + _COLUMN[field]] = value
+        self._data[row % self._slots * _WIDTH + _COLUMN[field]] = value
 
     def get(self, row: int, field: str) -> float:
         """One value (NaN if not recorded, or if the row was overwritten)."""
         if row < self.total - self.capacity or row < 0 or row >= self.total:
             return float("nan")
-        return self._data[row % self.capacity * _WIDTH + _COLUMN[field]]
+        return self._data[row % self._slots * _WIDTH + _COLUMN[field]]
 
     def row(self, row: int) -> tuple[float, ...]:
         """Every value of one row, in :data:`FIELDS` order (all NaN if not recorded, or if the
         row was overwritten): one read for a caller that needs several of them."""
         if row < self.total - self.capacity or row < 0 or row >= self.total:
             return _NAN_VALUES
-        return _ROW.unpack_from(self._data, row % self.capacity * _ROW_BYTES)
+        return _ROW.unpack_from(self._data, row % self._slots * _ROW_BYTES)
 
     def clear(self) -> None:
-        with self._lock:
-            self._data[:] = _NAN_ROW * self.capacity
-            self.total = 0
+        """Forget every row (by the writer, or while nobody writes)."""
+        self.total = 0
+        self._data[:] = _NAN_ROW * self._slots
 
     def arrays(self, last: int | None = None) -> dict[str, np.ndarray]:
         """Chronological copies of every column (the ``last`` rows only, if given).
 
         Also ``"step"``: the row numbers. Flags come back as booleans.
         """
-        with self._lock:
-            n = len(self)
-            if last is not None:
-                n = min(n, int(last))
-            first = self.total - n
-            idx = np.arange(first, self.total)
-            table = np.frombuffer(self._data, dtype=np.float64).reshape(self.capacity, _WIDTH)
-            rows = table[idx % self.capacity]  # (fancy indexing copies)
+        total, capacity = self.total, self.capacity
+        n = min(total, capacity)
+        if last is not None:
+            n = min(n, int(last))
+        idx = np.arange(total - n, total)
+        rows = self._copy_rows(idx % self._slots)
+        # A writer that went on meanwhile reused the slots of rows before its new rows: row r
+        # shares its slot with row r + capacity + 1, and the row being written is not counted
+        # in total yet. Without a writer, every row read is kept (the spare slot's use).
+        reused = int(np.searchsorted(idx, self.total - capacity, side="left"))
+        if reused:
+            idx, rows = idx[reused:], rows[reused:]
         out: dict[str, np.ndarray] = {"step": idx}
         for name, col in _COLUMN.items():
             out[name] = rows[:, col]
         out["timed_out"] = out["timed_out"] == 1.0
         out["from_reset"] = out["from_reset"] == 1.0
         return out
+
+    def _copy_rows(self, slots: np.ndarray) -> np.ndarray:
+        """A copy of the rows in ``slots`` (one per line)."""
+        table = np.frombuffer(self._data, dtype=np.float64).reshape(self._slots, _WIDTH)
+        return table[slots]  # (fancy indexing copies)
 
     def durations(self, last: int | None = None) -> dict[str, np.ndarray]:
         """rtgym's six durations, one value per time-step, from the trace (NaN where undefined).

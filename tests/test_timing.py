@@ -135,7 +135,7 @@ def test_durations_from_a_hand_filled_trace():
 def test_trace_capacity_bounds_memory():
     trace = TimingTrace(16)
     fill(trace, 1000)
-    assert len(trace._data) == 16 * len(FIELDS)  # storage never grows past the capacity
+    assert len(trace._data) == 17 * len(FIELDS)  # never grows past the capacity (+1 spare)
     assert len(trace) == 16
     assert trace.arrays()["step"].tolist() == list(range(1000 - 16, 1000))
 
@@ -262,3 +262,35 @@ def test_set_returned_writes_returned_only():
     empty.set_returned(-1, 5.0)  # no time-step yet: nothing written
     empty.new_row()
     assert math.isnan(empty.get(0, "returned"))
+
+
+class _Overtaken(TimingTrace):
+    """A trace whose reader is overtaken by the writer while it copies (a thread switch)."""
+
+    def __init__(self, capacity: int, writes: int, written_not_counted: bool) -> None:
+        super().__init__(capacity)
+        self.writes = writes
+        self.written_not_counted = written_not_counted
+
+    def _copy_rows(self, slots):
+        rows = super()._copy_rows(slots)
+        fill(self, self.writes)  # the writer runs on while the reader holds its copy
+        if self.written_not_counted:  # ... and is preempted between writing a row and counting it
+            self.open_row(*[-1.0] * 7, False, False)
+            self.total -= 1
+        return rows
+
+
+@pytest.mark.parametrize("writes", [0, 1, 3, 20])
+@pytest.mark.parametrize("written_not_counted", [False, True])
+def test_a_reader_overtaken_by_the_writer_returns_only_rows_it_read_intact(
+        writes, written_not_counted):
+    trace = _Overtaken(8, writes=0, written_not_counted=False)
+    fill(trace, 30)
+    trace.writes, trace.written_not_counted = writes, written_not_counted
+    got = trace.arrays()
+    # a row whose slot the writer reused is dropped, never returned with another row's values
+    # (the row written but not counted yet takes the spare slot: it costs the reader nothing)
+    assert got["step"].tolist() == list(range(30 - 8 + min(writes, 8), 30))
+    np.testing.assert_array_equal(got["call"], got["step"])
+    np.testing.assert_array_equal(got["send_start"], got["step"] * 10.0)
