@@ -193,8 +193,8 @@ def test_measure_interleaves_rounds_and_reports_medians():
 
 
 def test_cli_simulated_prints_the_three_loops(capsys):
-    assert cli.main(["bench", "--simulated", "--steps", "200"]) == 0
+    assert cli.main(["bench", "--simulated", "--steps", "300"]) == 0
     out = capsys.readouterr().out
     for name in ("bare loop", "real-time-gym-v1", "real-time-gym-ts-v1"):
         assert name in out
-    assert "200 time-steps per loop" in out
+    assert "300 time-steps per loop in 30 interleaved rounds" in out

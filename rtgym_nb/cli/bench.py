@@ -359,7 +359,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--time-step", type=float, default=0.01, metavar="S",
                         help="time-step duration in seconds (default 0.01)")
     parser.add_argument("--steps", type=int, default=None, metavar="N",
-                        help="time-steps per environment (default 500; 20,000 with "
+                        help="time-steps per environment (default 500; 60,000 with "
                         "--simulated)")
     parser.add_argument("--simulated", action="store_true",
                         help="measure steps/s on the simulated clock instead: the tutorial's "
@@ -382,10 +382,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.simulated:
         from rtgym_nb.cli.sim_speed import format_report, measure
 
-        steps = 20_000 if args.steps is None else args.steps
-        if steps < 10:
-            parser.error(f"--steps must be >= 10 with --simulated, got {steps}")
-        print(format_report(measure(steps, rounds=10)))
+        steps = 60_000 if args.steps is None else args.steps
+        if steps < 30:
+            parser.error(f"--steps must be >= 30 with --simulated, got {steps}")
+        print(format_report(measure(steps, rounds=30)))
         return 0
     if args.steps is None:
         args.steps = 500
