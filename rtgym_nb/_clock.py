@@ -357,8 +357,8 @@ class SimulatedClock:
         (last among those of its time)."""
         timers = self._timers
         while True:
-            alarm = self._alarm
-            ring = self._timer_time(self.alarm_at) if alarm is not None else math.inf
+            alarm, at = self._alarm, self.alarm_at
+            ring = self._timer_time(at) if alarm is not None and at < math.inf else math.inf
             if timers and timers[0][0] <= deadline and timers[0][0] <= ring:
                 when, _, handle = heapq.heappop(timers)
                 if handle.cancelled:

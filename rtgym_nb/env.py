@@ -338,10 +338,8 @@ class RealTimeEnv(RtgymAttributes, gymnasium.Env):
         lock.acquire()  # (not ``with``: it makes two bound methods per call)
         try:
             pipeline = self._pipeline
-            if self._closed or not (pipeline.straight and pipeline.pending_capture):
-                return self._step_general(action)
-            if not self.running:
-                raise EpisodeNotRunningError(_NOT_RUNNING)
+            if not (self.running and pipeline.pending_capture and pipeline.straight):
+                return self._step_general(action)  # (which raises if closed or not running)
             clock = self.clock
             truncate = self.current_step + 1 >= self._ep_max_length
             call_time = clock._now
@@ -488,6 +486,7 @@ class RealTimeEnv(RtgymAttributes, gymnasium.Env):
         if getattr(self, "_closed", True):
             return
         self._closed = True
+        self.running = False
         runner = self._runner
         try:
             close = getattr(getattr(self, "interface", None), "close", None)

@@ -110,6 +110,76 @@ def test_sleeping_inside_a_timer_moves_time_for_later_timers():
     assert clock.now() == 1.0
 
 
+def test_the_alarm_rings_once_at_its_time_after_the_timers_of_that_time():
+    clock = SimulatedClock()
+    rang = []
+    assert clock.claim_alarm(lambda: rang.append(("alarm", clock.now())))
+    clock.call_at(0.2, lambda: rang.append(("timer", clock.now())))
+    clock.alarm_at = 0.2
+    clock.call_at(0.2, lambda: rang.append(("later timer", clock.now())))
+    clock.call_at(0.1, lambda: rang.append(("early timer", clock.now())))
+    clock.sleep_until(0.5)
+    assert rang == [("early timer", 0.1), ("timer", 0.2), ("later timer", 0.2), ("alarm", 0.2)]
+    assert clock.alarm_at == float("inf")  # disarmed once it rang
+    clock.sleep(1.0)
+    assert len(rang) == 4
+
+
+def test_the_alarm_rings_at_its_time_when_a_sleep_goes_past_it():
+    clock = SimulatedClock()
+    rang = []
+    clock.claim_alarm(lambda: rang.append(clock.now()))
+    clock.alarm_at = 0.3
+    clock.sleep_until(0.25)
+    assert rang == [] and clock.now() == 0.25
+    clock.sleep(1.0)
+    assert rang == [0.3] and clock.now() == 1.25
+
+
+def test_rearming_moves_the_alarm_and_disarming_silences_it():
+    clock = SimulatedClock()
+    rang = []
+    clock.claim_alarm(lambda: rang.append(clock.now()))
+    clock.alarm_at = 0.1
+    clock.alarm_at = 0.4  # (re-armed: only the new time counts)
+    clock.sleep_until(0.3)
+    assert rang == []
+    clock.sleep_until(0.5)
+    assert rang == [0.4]
+    clock.alarm_at = 0.6
+    clock.alarm_at = float("inf")
+    clock.sleep(10.0)
+    assert rang == [0.4]
+
+
+def test_an_alarm_may_rearm_itself_while_it_rings():
+    clock = SimulatedClock()
+    rang = []
+
+    def ring():
+        rang.append(clock.now())
+        if len(rang) < 3:
+            clock.alarm_at = clock.now() + 0.1
+
+    clock.claim_alarm(ring)
+    clock.alarm_at = 0.1
+    clock.sleep_until(1.0)
+    assert rang == pytest.approx([0.1, 0.2, 0.3])
+
+
+def test_the_alarm_has_one_owner_at_a_time():
+    clock = SimulatedClock()
+    first, second = (lambda: None), (lambda: None)
+    assert clock.claim_alarm(first)
+    assert not clock.claim_alarm(second)
+    clock.alarm_at = 0.5
+    clock.release_alarm(second)  # (not the owner: nothing happens)
+    assert clock.alarm_at == 0.5
+    clock.release_alarm(first)
+    assert clock.alarm_at == float("inf")
+    assert clock.claim_alarm(second)
+
+
 def test_clocks_satisfy_the_protocol():
     assert isinstance(SimulatedClock(), Clock)
     assert isinstance(WallClock(), Clock)

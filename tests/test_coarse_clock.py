@@ -31,6 +31,17 @@ def test_waits_end_on_the_next_tick_and_work_takes_its_time():
         clock.sleep(-1.0)
 
 
+def test_the_alarm_rings_on_the_tick_after_its_time_as_timers_fire():
+    clock = CoarseTimerClock(resolution=0.01)
+    rang = []
+    clock.claim_alarm(lambda: rang.append(clock.now()))
+    clock.alarm_at = 0.051
+    clock.sleep(0.055)  # work up to 0.055: the alarm's tick (0.06) has not come
+    assert rang == []
+    clock.sleep_until(0.056)
+    assert rang == [pytest.approx(0.06)]
+
+
 def test_the_readme_windows_histogram_and_what_elasticity_does():
     # 20 ms time-steps on a 15.625 ms timer: periods of one or two ticks, 20 ms on average
     run = timed_run(0.002, time_step=0.02, steps=200, jitter=0.0, clock=CoarseTimerClock())

@@ -23,6 +23,7 @@ from rtgym_nb import (
     EpisodeNotRunningError,
     RealTimeEnv,
     RealTimeEnvTS,
+    SimulatedClock,
     TimeStepTimeoutWarning,
     WallClock,
 )
@@ -137,6 +138,44 @@ def test_capture_is_at_nominal_time_even_when_the_caller_sleeps_past_it(make_env
     env.step(A1)
     assert env.unwrapped.interface.named("get_obs_rew_terminated_info")[0].time == DT / 2
     assert trace(env)["capture_start"][0] == trace(env)["nominal_obs"][0] == DT / 2
+
+
+def test_envs_sharing_a_simulated_clock_each_capture_on_time(make_env):
+    """The clock's alarm has one owner: the second environment on the same clock captures with
+    one-shot timers instead, on the same times."""
+    clock = SimulatedClock()
+    first = make_env(start_obs_capture=DT / 2, clock=clock)
+    second = make_env(start_obs_capture=DT / 4, clock=clock)
+    first.reset()
+    second.reset()
+    for _ in range(3):
+        clock.sleep(0.75 * DT)  # past both captures before either step()
+        first.step(A1)
+        second.step(A2)
+    for env, offset in ((first, DT / 2), (second, DT / 4)):
+        t = trace(env)
+        np.testing.assert_array_equal(t["capture_start"][:-1], t["nominal_obs"][:-1])
+        np.testing.assert_array_equal(t["nominal_obs"] - t["nominal_start"], offset)
+    first.close()
+    assert clock.claim_alarm(print)  # (closing gave the alarm back)
+
+
+def test_a_timeout_warning_points_at_the_callers_line_on_either_path(make_env):
+    """The straight path (step() before the capture) and the general one (a capture the clock's
+    alarm took while the caller slept) warn from the caller's own line."""
+    env = make_env(start_obs_capture=DT / 2)
+    clock = env.unwrapped.clock
+    env.reset()
+    caught = []
+    for think in (0.0, 3.0):  # the general path: the alarm captured during the sleep
+        env.unwrapped.interface.capture_duration = 3 * DT if think == 0.0 else 0.0
+        clock.sleep(think * DT)
+        with warnings.catch_warnings(record=True) as got:
+            warnings.simplefilter("always")
+            env.unwrapped.step(A1)  # (through gymnasium's wrappers, the wrapper is the caller)
+        caught += [w for w in got if issubclass(w.category, TimeStepTimeoutWarning)]
+    assert len(caught) == 2
+    assert all(w.filename == __file__ for w in caught), [w.filename for w in caught]
 
 
 def test_capture_at_the_end_of_the_time_step(make_env):
