@@ -30,6 +30,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from types import CodeType, FrameType
 from typing import Protocol, TypeVar, runtime_checkable
 
 from rtgym_nb._quantile import RunningQuantile
@@ -383,12 +384,44 @@ class SimulatedClock:
 
 
 _DEFAULT_WALL_CLOCK = WallClock()
-_current: contextvars.ContextVar[Clock] = contextvars.ContextVar("rtgym_nb_clock")
+_current: contextvars.ContextVar[tuple[Clock, FrameType]] = contextvars.ContextVar(
+    "rtgym_nb_clock")
+"""The clock of the innermost :class:`use_clock` block, with the frame that entered it."""
+
+_LENDING: dict[CodeType, str] = {}
+"""Functions that lend a clock to whatever they call, without setting :data:`_current`: their
+code, and the name of the local variable that holds the clock (:func:`lend_clock`)."""
+
+
+def lend_clock(function: Callable[..., object], local: str) -> None:
+    """Make ``function`` lend the clock in its local variable ``local`` to what it calls.
+
+    For a function too hot to enter :class:`use_clock` (``RealTimeEnv.step`` on a simulated
+    clock: setting a context variable and resetting it is a tenth of the framework's cost per
+    step there). :func:`current_clock` finds it on the stack instead, where it is the innermost
+    frame lending a clock or holding a :class:`use_clock` block.
+    """
+    _LENDING[function.__code__] = local
 
 
 def current_clock() -> Clock:
-    """The clock of the environment currently calling an interface, else a shared wall clock."""
-    return _current.get(_DEFAULT_WALL_CLOCK)
+    """The clock of the environment currently calling an interface, else a shared wall clock.
+
+    That is the innermost of: an environment's call on the caller's stack, a :class:`use_clock`
+    block. (On another thread than the block's, with its context copied: the block's clock.)
+    """
+    marked = _current.get(None)
+    if _LENDING:
+        stop = None if marked is None else marked[1]
+        frame: FrameType | None = sys._getframe(1)
+        while frame is not None and frame is not stop:
+            local = _LENDING.get(frame.f_code)
+            if local is not None:
+                clock = frame.f_locals.get(local)
+                if clock is not None:
+                    return clock
+            frame = frame.f_back
+    return _DEFAULT_WALL_CLOCK if marked is None else marked[0]
 
 
 class use_clock:
@@ -405,7 +438,7 @@ class use_clock:
         self._clock = clock
 
     def __enter__(self) -> Clock:
-        self._token = _current.set(self._clock)
+        self._token = _current.set((self._clock, sys._getframe(1)))
         return self._clock
 
     def __exit__(self, *exc_info: object) -> None:

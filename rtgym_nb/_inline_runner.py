@@ -8,6 +8,7 @@ needed.
 from __future__ import annotations
 
 import math
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -101,7 +102,7 @@ class Runner:
         (close the open time-step, then send ``action``; see there)."""
         if self.hung:
             self._check_not_hung()
-        token = _current_clock.set(self.clock)  # (use_clock, without its object per step)
+        token = _current_clock.set((self.clock, sys._getframe()))  # (use_clock's work)
         try:
             return self.pipeline.step(action, call_time, truncate, prepare)
         finally:

@@ -24,8 +24,7 @@ import numpy as np
 from gymnasium import spaces
 
 from rtgym_nb._attributes import RtgymAttributes
-from rtgym_nb._clock import Clock
-from rtgym_nb._clock import _current as _current_clock
+from rtgym_nb._clock import Clock, lend_clock
 from rtgym_nb._runners import Runner, make_runner
 from rtgym_nb._schedule import ElasticSchedule
 from rtgym_nb._timing import FIELDS, PolyakBenchmark, TimingTrace
@@ -343,15 +342,12 @@ class RealTimeEnv(RtgymAttributes, gymnasium.Env):
             clock = self.clock
             truncate = self.current_step + 1 >= self._ep_max_length
             call_time = clock._now
-            token = _set_current_clock(clock)
-            try:
+            try:  # (this frame lends clock to the interface's current_clock(): lend_clock)
                 obs, reward, terminated, info, sent, timed_out, joined, row = (
                     pipeline.step_straight(action, call_time, truncate))
             except BaseException:
                 self.running = False  # interrupted or failed mid-step: reset() before going on
                 raise
-            finally:
-                _reset_current_clock(token)
             if type(action) is np.ndarray and action.dtype is self._buffer_dtype:
                 buffered = action.copy()
             else:
@@ -572,8 +568,6 @@ _NOT_RUNNING = (
     "step() was called with no episode running (the last one ended, or reset() was never "
     "called or was interrupted): call reset() first"
 )
-_set_current_clock = _current_clock.set  # (use_clock without its object: step() on the inline
-_reset_current_clock = _current_clock.reset  # runner sets the current clock itself)
 
 _RTGYM_TRACE_KEYS = {
     "start_step": "call",
@@ -609,3 +603,6 @@ def _copies(actions: Any) -> tuple:
 
 
 _copy_array = np.ndarray.copy
+
+
+lend_clock(RealTimeEnv.step, "clock")  # (the straight path's interface calls: see current_clock)

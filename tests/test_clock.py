@@ -8,7 +8,14 @@ import time
 import pytest
 from interfaces import FakeTime
 
-from rtgym_nb._clock import Clock, SimulatedClock, WallClock, current_clock, use_clock
+from rtgym_nb._clock import (
+    Clock,
+    SimulatedClock,
+    WallClock,
+    current_clock,
+    lend_clock,
+    use_clock,
+)
 
 # -- SimulatedClock ------------------------------------------------------------------------
 
@@ -332,6 +339,52 @@ def test_current_clock_is_per_thread():
         thread.join()
         assert current_clock() is clock
     assert seen and seen[0] is not clock and isinstance(seen[0], WallClock)
+
+
+def _lender(clock, callee):
+    """A function that lends ``clock`` to what it calls (as RealTimeEnv.step does)."""
+    lent = clock
+    return callee(), lent
+
+
+lend_clock(_lender, "lent")
+
+
+def test_a_lending_frame_is_the_current_clock_of_what_it_calls():
+    mine, other = SimulatedClock(), SimulatedClock()
+    got, _ = _lender(mine, current_clock)
+    assert got is mine
+    assert current_clock() is not mine  # (only while it runs)
+    with use_clock(other):  # a lending frame inside a block: the innermost wins
+        assert _lender(mine, current_clock)[0] is mine
+        assert current_clock() is other
+
+    def block_inside():
+        with use_clock(other):
+            return current_clock()
+
+    assert _lender(mine, block_inside)[0] is other  # ... and a block inside a lending frame
+    assert _lender(mine, lambda: _lender(other, current_clock)[0])[0] is other
+
+
+def test_a_lending_frame_lends_nothing_before_its_clock_is_set():
+    def early():
+        return current_clock()
+
+    assert _lender(None, early)[0] is current_clock()  # (no clock in the local: not lent)
+
+
+def test_on_another_thread_a_copied_context_gives_the_blocks_clock():
+    import contextvars
+
+    clock = SimulatedClock()
+    seen = []
+    with use_clock(clock):
+        context = contextvars.copy_context()
+    thread = threading.Thread(target=lambda: seen.append(context.run(current_clock)))
+    thread.start()
+    thread.join()
+    assert seen == [clock]
 
 
 def test_wait_until_offers_the_time_it_would_spin():

@@ -160,6 +160,27 @@ def test_envs_sharing_a_simulated_clock_each_capture_on_time(make_env):
     assert clock.claim_alarm(print)  # (closing gave the alarm back)
 
 
+def test_the_interface_sees_its_environments_clock_on_the_straight_path(make_env):
+    """current_clock() inside the interface is the environment's clock during step(), even in
+    the caller's own use_clock block, and nothing of it leaks out of step()."""
+    from rtgym_nb import current_clock, use_clock
+
+    env = make_env()
+    interface, clock = env.unwrapped.interface, env.unwrapped.clock
+    seen = []
+    capture = interface.get_obs_rew_terminated_info
+    interface.get_obs_rew_terminated_info = lambda: (seen.append(current_clock()), capture())[1]
+    env.reset()
+    outside = current_clock()
+    env.step(A1)
+    with use_clock(SimulatedClock()) as callers:
+        env.step(A2)
+        assert current_clock() is callers
+    assert current_clock() is outside
+    assert seen == [clock, clock]
+    assert env.unwrapped._pipeline.straight  # (the path this is about)
+
+
 def test_a_timeout_warning_points_at_the_callers_line_on_either_path(make_env):
     """The straight path (step() before the capture) and the general one (a capture the clock's
     alarm took while the caller slept) warn from the caller's own line."""
@@ -843,8 +864,9 @@ def test_no_stray_warnings_in_a_normal_run(make_env):
 
 @pytest.mark.parametrize("capture", [DT, DT / 2])
 def test_straight_simulated_step_matches_the_general_step(env_id, capture):
-    """step()'s straight path on the simulated clock (no runner hand-off, no prepare hook)
-    returns, sends, traces and benchmarks exactly what the general path does: timer captures
+    """step()'s straight path on the simulated clock (no runner hand-off, no prepare hook, the
+    pipeline's step_straight) returns, sends, traces and benchmarks exactly what the general
+    path (the runner, the pipeline's general step) does: alarm captures
     (the caller sleeps past the capture time), timeouts, episode ends, the benchmarks."""
     from rtgym_nb.course.tutorial import proportional_controller, tutorial_config
 
@@ -852,7 +874,7 @@ def test_straight_simulated_step_matches_the_general_step(env_id, capture):
         config = tutorial_config(clock="simulated", benchmark=True, ep_max_length=30,
                                  time_step_duration=DT, start_obs_capture=capture)
         env = gymnasium.make(env_id, config=config)
-        env.unwrapped._inline = straight
+        env.unwrapped._inline = env.unwrapped._pipeline.straight = straight
         env.unwrapped.warn_on_timeout = False
         clock = env.unwrapped.clock
         steps = []
