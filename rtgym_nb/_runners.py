@@ -30,8 +30,9 @@ thread, and needs no thread at all (so it also runs where threads do not exist, 
 browser kernel). An environment made on one thread and stepped from another calls its
 interface from the stepping thread: on simulated time the interface is a simulation, with no
 thread-bound resources to protect; an interface that has some belongs on the wall clock, where
-the worker owns it. The capture is arranged through a timer of the clock, fired at the exact
-capture time even if the caller sleeps past it, so trajectories are deterministic. There is no
+the worker owns it. The capture is arranged through the clock's alarm (a one-shot timer when
+another environment has it), which rings at the exact capture time even if the caller sleeps
+past it, so trajectories are deterministic. There is no
 hang watchdog on simulated time: a hanging interface blocks the caller, as on the caller's
 thread of ``real-time-gym-v1``.
 
