@@ -255,3 +255,34 @@ def test_command_line_refuses_unknown_packages_and_callers(capsys):
             main(bad)
         assert exit_.value.code == 2
     assert "--time-steps must be numbers" in capsys.readouterr().err
+
+
+# -- instructions per simulated step (valgrind itself is not run here) -------------------------
+
+
+def test_instructions_per_step_is_the_difference_of_two_runs(capsys):
+    from rtgym_bench import instructions
+
+    runs = []
+
+    def counter(loop, steps):  # a fake valgrind: start-up 1e6, then 100k or 120k per step
+        runs.append((loop, steps))
+        return 10**6 + steps * (10**5 if loop == "bare loop" else 125_000)
+
+    assert instructions.per_step("bare loop", 1000, 3000, counter) == 10**5
+    assert instructions.main(["--low", "10", "--high", "20"], counter=counter) == 0
+    out = capsys.readouterr().out
+    assert "real-time-gym-v1" in out and "0.80x the bare loop's speed" in out
+    assert {steps for _, steps in runs} == {1000, 3000, 10, 20}
+    with pytest.raises(ValueError, match="low"):
+        instructions.per_step("bare loop", 5, 5, counter)
+
+
+def test_instructions_reads_callgrinds_count_and_runs_the_workload():
+    from rtgym_bench import instructions
+
+    assert instructions.collected("==12== Events    : Ir\n==12== Collected : 123456\n") == 123456
+    with pytest.raises(RuntimeError, match="no instruction count"):
+        instructions.collected("valgrind: command not found")
+    for loop in instructions.LOOPS:  # (what runs under valgrind, for a few steps)
+        instructions.workload(loop, 5)

@@ -18,7 +18,9 @@ trace. One idea per module:
 * :mod:`~rtgym_bench.report` and :mod:`~rtgym_bench.figures`: the tables and histograms;
 * :mod:`~rtgym_bench.cli`: the command line;
 * :mod:`~rtgym_bench.learning`: the learner's figures (buffer against delay-blind agent over
-  seeds) and its speed, ``python -m rtgym_bench.learning``.
+  seeds) and its speed, ``python -m rtgym_bench.learning``;
+* :mod:`~rtgym_bench.instructions`: instructions per simulated time-step (valgrind),
+  ``python -m rtgym_bench.instructions``.
 
 This module imports nothing: the worker runs as ``python -m rtgym_bench.worker`` in rtgym
 0.16's environment, where neither rtgym_nb nor matplotlib is installed.
