@@ -8,13 +8,11 @@ needed.
 from __future__ import annotations
 
 import math
-import sys
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from rtgym_nb._clock import Clock, TimerHandle, use_clock
-from rtgym_nb._clock import _current as _current_clock
 from rtgym_nb._pipeline import Captured, Pipeline, StepResult
 from rtgym_nb._schedule import ElasticSchedule
 from rtgym_nb._timing import TimingTrace
@@ -50,6 +48,8 @@ class Runner:
         if kind is not None:
             self.kind = kind
         self.pipeline: Pipeline | None = None
+        self._timer: TimerHandle | None = None
+        """The one-shot capture timer of the open time-step, on a clock without alarms."""
         self._alarm = False
         """This runner has its clock's alarm (:meth:`SimulatedClock.claim_alarm
         <rtgym_nb._clock.SimulatedClock.claim_alarm>`) for its background captures."""
@@ -102,11 +102,8 @@ class Runner:
         (close the open time-step, then send ``action``; see there)."""
         if self.hung:
             self._check_not_hung()
-        token = _current_clock.set((self.clock, sys._getframe()))  # (use_clock's work)
-        try:
+        with use_clock(self.clock):
             return self.pipeline.step(action, call_time, truncate, prepare)
-        finally:
-            _current_clock.reset(token)
 
     def _close_step(self, action: Any, call_time: float, truncate: bool,
                     prepare: Callable[[Any], Any] | None = None) -> StepResult:
@@ -119,7 +116,8 @@ class Runner:
         cancels it when it captures first). With alarms, the pipeline arms the runner's."""
         clock = self.clock
         if clock.simulated and not self._alarm:
-            return clock.call_at(pipeline.schedule.obs, self._timer_capture)
+            self._timer = clock.call_at(pipeline.schedule.obs, self._timer_capture)
+            return self._timer
         return None
 
     def _timer_capture(self) -> None:
@@ -133,9 +131,9 @@ class Runner:
         if self._alarm:
             self.clock.release_alarm(self._timer_capture)
             self._alarm = False
-        timer = None if self.pipeline is None else self.pipeline._arranged
-        if timer is not None:
-            timer.cancel()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
     def threads(self) -> list[threading.Thread]:
         """Threads started by this runner that are still alive."""

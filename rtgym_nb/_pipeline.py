@@ -288,10 +288,7 @@ class Pipeline:
             sent = clock._now
             if terminated or truncate or (self.may_send is not None and not self.may_send()):
                 self.pending_capture = self.running = False
-                self.trace.set_capture(row, taken_at, returned_at)
-                if self.obs_prepro is not None:
-                    obs = self.obs_prepro(obs)
-                self.captured = Captured(tuple(obs), reward, terminated, info, row)
+                obs = self._captured((obs, reward, terminated, info), taken_at, returned_at).obs
                 return obs, reward, terminated, info, False, False, sent, row
             try:
                 if self.act_prepro is None:
